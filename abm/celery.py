@@ -1,0 +1,14 @@
+"""The Celery app and every beat schedule of ABM Hub."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abm.settings")
+
+app = Celery("abm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Each app adds its periodic work here, so the whole schedule reads in one place.
+app.conf.beat_schedule = {}

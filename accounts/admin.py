@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from accounts.models import (
+    Account,
+    Activity,
+    Campaign,
+    Contact,
+    ImportJob,
+    Lead,
+    Note,
+    Opportunity,
+    Product,
+    Team,
+    User,
+)
+
+
+@admin.register(User)
+class HubUserAdmin(UserAdmin):
+    fieldsets = UserAdmin.fieldsets + (("ABM Hub", {"fields": ("role", "team", "signature")}),)
+    list_display = ("username", "email", "role", "team", "is_active")
+    list_filter = ("role", "team", "is_active")
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "industry", "owner", "is_target", "fit_score")
+    list_filter = ("is_target", "industry")
+    search_fields = ("name", "domain")
+    raw_id_fields = ("owner", "parent")
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("email", "first_name", "last_name", "title", "account")
+    search_fields = ("email", "last_name")
+    raw_id_fields = ("account", "owner", "source_campaign", "guardian")
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("type", "contact", "account", "occurred_at", "initiated_by")
+    list_filter = ("type",)
+    raw_id_fields = ("contact", "account", "user", "campaign")
+
+
+for model in (Team, Campaign, Product, Lead, Opportunity, Note, ImportJob):
+    admin.site.register(model)

@@ -1,0 +1,5 @@
+"""API routes of the accounts app, gathered from each area's module."""
+
+from accounts.api import imports, records, targets
+
+urlpatterns = records.urlpatterns + imports.urlpatterns + targets.urlpatterns

@@ -1,0 +1,51 @@
+"""Every write of the accounts app; one module per area, re-exported here."""
+
+from accounts.services.activities import ActivityInput, activities_record_bulk, activity_record
+from accounts.services.changes import changes_notify, changes_register
+from accounts.services.records import (
+    account_create,
+    account_delete,
+    account_update,
+    campaign_create,
+    campaign_update,
+    contact_create,
+    contact_delete,
+    contact_update,
+    lead_create,
+    lead_delete,
+    lead_update,
+    note_create,
+    opportunity_create,
+    opportunity_delete,
+    opportunity_update,
+    product_create,
+    product_update,
+)
+from accounts.services.targets import accounts_mark_target, accounts_unmark_target
+
+__all__ = [
+    "ActivityInput",
+    "account_create",
+    "account_delete",
+    "account_update",
+    "accounts_mark_target",
+    "accounts_unmark_target",
+    "activities_record_bulk",
+    "activity_record",
+    "campaign_create",
+    "campaign_update",
+    "changes_notify",
+    "changes_register",
+    "contact_create",
+    "contact_delete",
+    "contact_update",
+    "lead_create",
+    "lead_delete",
+    "lead_update",
+    "note_create",
+    "opportunity_create",
+    "opportunity_delete",
+    "opportunity_update",
+    "product_create",
+    "product_update",
+]

@@ -1,0 +1,79 @@
+"""Marking accounts as targets (and taking that back)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import can_write
+from accounts.models import Account, User
+from accounts.services.changes import changes_notify
+
+BULK_TARGET_MAX = 1000
+
+
+def _load_accounts(account_ids: Iterable) -> list[Account]:
+    try:
+        ids = sorted({int(pk) for pk in account_ids})
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(
+            "account_ids must be a list of account ids.", field="account_ids"
+        ) from exc
+    if not ids:
+        raise ApplicationError("Choose at least one account.", field="account_ids")
+    if len(ids) > BULK_TARGET_MAX:
+        raise ApplicationError(
+            f"At most {BULK_TARGET_MAX} accounts at once; got {len(ids)}.", field="account_ids"
+        )
+    accounts = list(Account.objects.filter(pk__in=ids))
+    missing = sorted(set(ids) - {a.pk for a in accounts})
+    if missing:
+        raise ApplicationError(
+            f"These ids are not accounts: {', '.join(map(str, missing[:20]))}.", field="account_ids"
+        )
+    return accounts
+
+
+def _check(user: User | None, accounts: list[Account]) -> None:
+    if user is None:
+        return  # system actors: targeting rules and imports run by a worker
+    forbidden = [a for a in accounts if not can_write(user, a)]
+    if forbidden:
+        names = ", ".join(a.name for a in forbidden[:5])
+        raise ForbiddenError(f"Your role cannot change these accounts: {names}.", code="forbidden")
+
+
+def accounts_mark_target(
+    *, user: User | None, account_ids: Iterable, source: str = Account.TargetSource.MANUAL
+) -> int:
+    """Make accounts targets (all or none); returns how many became targets now."""
+    accounts = _load_accounts(account_ids)
+    _check(user, accounts)
+    ids = [a.pk for a in accounts]
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Account.objects.filter(pk__in=ids, is_target=False).update(
+            is_target=True, target_since=now, target_source=source, updated_at=now
+        )
+        if source == Account.TargetSource.MANUAL:
+            # A person's choice outranks a rule's: remember it so rules never undo it.
+            Account.objects.filter(pk__in=ids).update(target_source=source)
+        changes_notify(kind="account", account_ids=ids)
+    return changed
+
+
+def accounts_unmark_target(*, user: User | None, account_ids: Iterable) -> int:
+    """Stop targeting accounts; the accounts and their data stay. Returns how many changed."""
+    accounts = _load_accounts(account_ids)
+    _check(user, accounts)
+    ids = [a.pk for a in accounts]
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Account.objects.filter(pk__in=ids, is_target=True).update(
+            is_target=False, target_since=None, target_source="", updated_at=now
+        )
+        changes_notify(kind="account", account_ids=ids)
+    return changed

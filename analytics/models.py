@@ -1,0 +1,1 @@
+"""Analytics over the activity stream: journeys, cohorts and flows."""

@@ -1,0 +1,1 @@
+"""Buying groups: role templates, groups, members and their scores."""

@@ -1,0 +1,2 @@
+app_name = "buying_groups"
+urlpatterns: list = []

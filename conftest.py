@@ -1,0 +1,83 @@
+"""Shared actors and service guards for the whole suite."""
+
+import os
+import shutil
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import TeamFactory, UserFactory
+
+# CI sets ABM_REQUIRE_SERVICES=1: a test that would skip for want of PostgreSQL,
+# Redis or Chromium fails instead, so a green CI run proves they were exercised.
+REQUIRE_SERVICES = os.environ.get("ABM_REQUIRE_SERVICES") == "1"
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with a one-line reason, or fail when CI demands every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def team():
+    return TeamFactory(name="North")
+
+
+@pytest.fixture
+def admin(team):
+    return UserFactory(
+        username="admin", role="admin", team=team, first_name="Ada", last_name="Admin"
+    )
+
+
+@pytest.fixture
+def marketer(team):
+    return UserFactory(
+        username="marketer", role="marketer", team=team, first_name="Mia", last_name="Marketer"
+    )
+
+
+@pytest.fixture
+def sales_rep(team):
+    return UserFactory(
+        username="rep", role="sales_rep", team=team, first_name="Sam", last_name="Seller"
+    )
+
+
+@pytest.fixture
+def other_rep():
+    return UserFactory(
+        username="rep2",
+        role="sales_rep",
+        team=TeamFactory(name="South"),
+        first_name="Olga",
+        last_name="Other",
+    )
+
+
+@pytest.fixture
+def api_client():
+    """An API client; call ``api_client.force_authenticate(user)`` or use ``api_as``."""
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def chromium_path():
+    if not CHROMIUM:
+        skip_or_fail("Debian's chromium is not installed")
+    return CHROMIUM

@@ -1,0 +1,2 @@
+app_name = "sales_actions"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Tasks for target accounts: rollups and targeting rules."""

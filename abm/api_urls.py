@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from accounts.api.views import TokenObtainView
+
 urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("accounts.api.urls")),
     path("", include("buying_groups.api.urls")),
     path("", include("sales_actions.api.urls")),

@@ -200,7 +200,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across models get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityTypeEnum": "accounts.models.Activity.Type",
+        "ActivityChannelEnum": "accounts.models.Activity.Channel",
+        "CampaignChannelEnum": "accounts.models.Campaign.Channel",
+        "BuyingRoleEnum": "accounts.models.BuyingRole",
+        "UserRoleEnum": "accounts.models.User.Role",
+        "LeadStatusEnum": "accounts.models.Lead.Status",
+        "TaskTypeEnum": "sales_actions.models.Task.Type",
+        "TaskStatusEnum": "sales_actions.models.Task.Status",
+    },
 }
 
 # --- Product settings ------------------------------------------------------------

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from abm.exceptions import ApplicationError
+from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import is_admin
 from accounts.models import Activity, Campaign, Contact, User
 from accounts.services.changes import changes_notify
 
@@ -225,3 +226,13 @@ def activities_record_bulk(items: Sequence[ActivityInput]) -> list[Activity]:
             account_ids={a.account_id for a in built},
         )
     return created
+
+
+def activity_delete(*, user: User, activity: Activity) -> None:
+    """Delete an activity; only admins may, since the stream is otherwise append-only."""
+    if not is_admin(user):
+        raise ForbiddenError("Only admins can delete activities.", code="forbidden")
+    contact_id, account_id = activity.contact_id, activity.account_id
+    with transaction.atomic():
+        activity.delete()
+        changes_notify(kind="activity", contact_ids={contact_id}, account_ids={account_id})

@@ -11,4 +11,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Each app adds its periodic work here, so the whole schedule reads in one place.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "sales-emails-sweep": {
+        "task": "sales_actions.tasks.sales_emails_sweep_task",
+        "schedule": 60.0,
+    },
+}

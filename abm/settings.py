@@ -168,6 +168,24 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://" + str(BASE_DIR /
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ABM Hub <hub@localhost>")
 
+# Sales emails (sales_actions): Message-IDs, reply and unsubscribe addresses, tracking.
+_SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+SALES_EMAIL_MESSAGE_ID_DOMAIN = env("SALES_EMAIL_MESSAGE_ID_DOMAIN", default=_SITE_HOST)
+# Replies to reply+<token>@<domain> are matched even without In-Reply-To; "" turns it off.
+SALES_EMAIL_REPLY_DOMAIN = env("SALES_EMAIL_REPLY_DOMAIN", default="")
+SALES_EMAIL_UNSUBSCRIBE_ADDRESS = env(
+    "SALES_EMAIL_UNSUBSCRIBE_ADDRESS", default=f"unsubscribe@{SALES_EMAIL_MESSAGE_ID_DOMAIN}"
+)
+# Shared secret of POST /api/v1/inbound-email/ (header X-Inbound-Secret); "" disables it.
+SALES_EMAIL_INBOUND_SECRET = env("SALES_EMAIL_INBOUND_SECRET", default="")
+SALES_EMAIL_CHUNK_SIZE = env.int("SALES_EMAIL_CHUNK_SIZE", default=50)
+SALES_EMAIL_SENDING_LEASE_SECONDS = env.int("SALES_EMAIL_SENDING_LEASE_SECONDS", default=300)
+SALES_EMAIL_REQUEUE_SECONDS = env.int("SALES_EMAIL_REQUEUE_SECONDS", default=120)
+# Opens/clicks sooner than this after sending are scanners, not people.
+SALES_EMAIL_BOT_SECONDS = env.int("SALES_EMAIL_BOT_SECONDS", default=10)
+# Mail privacy proxies (Apple Mail Privacy Protection fetches from Apple's 17.0.0.0/8).
+SALES_EMAIL_PROXY_NETWORKS = env.list("SALES_EMAIL_PROXY_NETWORKS", default=["17.0.0.0/8"])
+
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,221 @@
+import base64
+import binascii
+import hmac
+
+from django.conf import settings
+from django.db.models import ProtectedError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from sales_actions import selectors, services
+from sales_actions.api.serializers import (
+    EmailTemplateSerializer,
+    SalesEmailSendSerializer,
+    SalesEmailSerializer,
+    SendResultSerializer,
+    WorkspaceSerializer,
+)
+from sales_actions.filters import EmailTemplateFilter, SalesEmailFilter
+from sales_actions.services.sending import Attachment
+from sales_actions.services.templates import can_approve, can_edit_template
+
+
+class WorkspaceViewSet(viewsets.ModelViewSet):
+    """Workspaces group templates; users limited to some see only those."""
+
+    serializer_class = WorkspaceSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields: list = []
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+    def get_queryset(self):
+        return selectors.workspace_list(user=self.request.user).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.workspace_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.workspace_update(
+            user=self.request.user, workspace=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        if not can_approve(self.request.user):
+            raise ForbiddenError("Only marketers and admins can delete workspaces.")
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise ConflictError("The workspace still holds templates.", field="workspace") from exc
+
+
+class EmailTemplateViewSet(viewsets.ModelViewSet):
+    """Email templates. Editing an approved version creates a new draft version."""
+
+    serializer_class = EmailTemplateSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = EmailTemplateFilter
+    search_fields = ["name", "subject"]
+    ordering_fields = ["name", "id", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.email_template_list(user=self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.email_template_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def update(self, request, *args, **kwargs):
+        template = self.get_object()
+        serializer = self.get_serializer(template, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        saved = services.email_template_update(
+            user=request.user, template=template, **serializer.validated_data
+        )
+        code = status.HTTP_201_CREATED if saved.pk != template.pk else status.HTTP_200_OK
+        return Response(self.get_serializer(saved).data, status=code)
+
+    def perform_destroy(self, instance):
+        if not can_edit_template(self.request.user, instance):
+            raise ForbiddenError("Only the author or a marketer can delete a template.")
+        if instance.status != instance.Status.DRAFT or instance.emails.exists():
+            raise ConflictError(
+                "Only unsent drafts can be deleted; archive the template instead.",
+                field="status",
+            )
+        instance.delete()
+
+    def _transition(self, fn):
+        template = fn(user=self.request.user, template=self.get_object())
+        return Response(self.get_serializer(template).data)
+
+    @extend_schema(request=None, responses=EmailTemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(services.email_template_submit)
+
+    @extend_schema(request=None, responses=EmailTemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(services.email_template_approve)
+
+    @extend_schema(request=None, responses=EmailTemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        return self._transition(services.email_template_archive)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "TemplateReport",
+            {
+                "templates": serializers.ListField(child=serializers.DictField()),
+                "senders": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        template = self.get_object()
+        return Response(
+            {
+                "templates": selectors.template_report(template_ids=[template.pk]),
+                "senders": selectors.sender_report(template_ids=[template.pk]),
+            }
+        )
+
+
+class SalesEmailViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sent sales emails (the outbox) with tracking; POST sends a template."""
+
+    serializer_class = SalesEmailSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = SalesEmailFilter
+    search_fields: list = []
+    ordering_fields = ["id", "queued_at"]
+
+    def get_queryset(self):
+        return selectors.sales_email_list()
+
+    @extend_schema(request=SalesEmailSendSerializer, responses={201: SendResultSerializer})
+    def create(self, request, *args, **kwargs):
+        data = SalesEmailSendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        files = []
+        for item in v["attachments"]:
+            try:
+                content = base64.b64decode(item["content_base64"], validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ApplicationError(
+                    f"{item['filename']}: content_base64 is not base64.", field="attachments"
+                ) from exc
+            files.append(Attachment(filename=item["filename"], content=content))
+        result = services.sales_email_send(
+            user=request.user,
+            template_id=v["template"],
+            contact_ids=v.get("contact_ids"),
+            account_id=v.get("account"),
+            opportunity_id=v.get("opportunity"),
+            cc=v["cc"],
+            bcc=v["bcc"],
+            attachments=files,
+            personal_note=v["personal_note"],
+            include_signature=v["include_signature"],
+            idempotency_key=v.get("idempotency_key") or request.headers.get("Idempotency-Key"),
+            dry_run=v["dry_run"],
+        )
+        body = {
+            "batch": result.batch.key if result.batch else None,
+            "template": result.template.pk,
+            "queued": len(result.queued),
+            "skipped": len(result.skipped),
+            "dry_run": v["dry_run"],
+            "recipients": result.recipients,
+        }
+        code = status.HTTP_200_OK if v["dry_run"] else status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+class InboundEmailView(APIView):
+    """A raw RFC 822 message from the mail gateway: a reply, auto-reply or unsubscribe."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request={"message/rfc822": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("X-Inbound-Secret", str, OpenApiParameter.HEADER, required=True)
+        ],
+        responses=inline_serializer(
+            "InboundResult",
+            {
+                "matched": serializers.BooleanField(),
+                "kind": serializers.CharField(allow_null=True),
+                "sales_email": serializers.IntegerField(allow_null=True),
+            },
+        ),
+    )
+    def post(self, request):
+        secret = settings.SALES_EMAIL_INBOUND_SECRET
+        given = request.headers.get("X-Inbound-Secret", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response({"detail": "Wrong or missing inbound secret."}, status=403)
+        raw = request.body
+        if not raw.strip():
+            raise ApplicationError("The body must be a raw RFC 822 message.", field="message")
+        return Response(services.email_inbound_record(raw=raw))

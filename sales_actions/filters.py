@@ -1,0 +1,28 @@
+"""FilterSets shared by the sales-email pages and the API."""
+
+import django_filters
+
+from sales_actions.models import EmailTemplate, SalesEmail
+
+
+class SalesEmailFilter(django_filters.FilterSet):
+    contact = django_filters.NumberFilter(field_name="contact_id")
+    account = django_filters.NumberFilter(field_name="account_id")
+    template = django_filters.NumberFilter(field_name="template_id")
+    sender = django_filters.NumberFilter(field_name="sender_id")
+    status = django_filters.ChoiceFilter(choices=SalesEmail.Status.choices)
+
+    class Meta:
+        model = SalesEmail
+        fields = ["contact", "account", "template", "sender", "status"]
+
+
+class EmailTemplateFilter(django_filters.FilterSet):
+    workspace = django_filters.NumberFilter(field_name="workspace_id")
+    status = django_filters.ChoiceFilter(choices=EmailTemplate.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=EmailTemplate.Kind.choices)
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["workspace", "status", "kind", "q"]

@@ -1,0 +1,48 @@
+"""Every write of the sales-actions app; one module per area, re-exported here."""
+
+from sales_actions.services.consent import contact_consent_update, contact_unsubscribe
+from sales_actions.services.outbox import (
+    sales_email_reconcile,
+    sales_emails_deliver,
+    sales_emails_sweep,
+)
+from sales_actions.services.sending import SendResult, sales_email_send
+from sales_actions.services.tasks import task_complete, task_create
+from sales_actions.services.templates import (
+    email_template_approve,
+    email_template_archive,
+    email_template_create,
+    email_template_submit,
+    email_template_update,
+    workspace_access_set,
+    workspace_create,
+    workspace_update,
+)
+from sales_actions.services.tracking import (
+    email_click_record,
+    email_inbound_record,
+    email_open_record,
+)
+
+__all__ = [
+    "SendResult",
+    "contact_consent_update",
+    "contact_unsubscribe",
+    "email_click_record",
+    "email_inbound_record",
+    "email_open_record",
+    "email_template_approve",
+    "email_template_archive",
+    "email_template_create",
+    "email_template_submit",
+    "email_template_update",
+    "sales_email_reconcile",
+    "sales_email_send",
+    "sales_emails_deliver",
+    "sales_emails_sweep",
+    "task_complete",
+    "task_create",
+    "workspace_access_set",
+    "workspace_create",
+    "workspace_update",
+]

@@ -1,0 +1,236 @@
+"""Workspaces and email templates: drafting, versions and approval."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from abm.permissions import is_admin
+from accounts.models import User
+from sales_actions.models import EmailTemplate, Workspace, WorkspaceAccess
+from sales_actions.rendering import TokenError, html_to_text, sanitize_html, tokens_find
+from sales_actions.selectors import workspace_allowed
+
+S = EmailTemplate.Status
+
+
+def can_approve(user: User) -> bool:
+    """Only marketers and admins approve templates."""
+    return bool(user and user.is_authenticated and (is_admin(user) or user.role == "marketer"))
+
+
+def can_edit_template(user: User, template: EmailTemplate) -> bool:
+    return can_approve(user) or template.owner_id == user.pk
+
+
+def _require_marketer(user: User, what: str) -> None:
+    if not can_approve(user):
+        raise ForbiddenError(f"Only marketers and admins can {what}.", code="forbidden")
+
+
+def workspace_create(*, user: User, name: str, description: str = "") -> Workspace:
+    """Create a workspace (marketers and admins)."""
+    _require_marketer(user, "manage workspaces")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("A workspace needs a name.", field="name")
+    if Workspace.objects.filter(name__iexact=name).exists():
+        raise ApplicationError(f"A workspace named “{name}” exists.", field="name")
+    return Workspace.objects.create(name=name[:120], description=description or "")
+
+
+def workspace_update(*, user: User, workspace: Workspace, **fields) -> Workspace:
+    """Rename or describe a workspace (marketers and admins)."""
+    _require_marketer(user, "manage workspaces")
+    if "name" in fields:
+        name = (fields["name"] or "").strip()
+        if not name:
+            raise ApplicationError("A workspace needs a name.", field="name")
+        if Workspace.objects.filter(name__iexact=name).exclude(pk=workspace.pk).exists():
+            raise ApplicationError(f"A workspace named “{name}” exists.", field="name")
+        workspace.name = name[:120]
+    if "description" in fields:
+        workspace.description = fields["description"] or ""
+    workspace.save()
+    return workspace
+
+
+def workspace_access_set(*, user: User, target: User, workspaces: list[Workspace]) -> None:
+    """Limit ``target`` to these workspaces (an empty list lifts the limit). Admins only."""
+    if not is_admin(user):
+        raise ForbiddenError("Only admins limit users to workspaces.", code="forbidden")
+    with transaction.atomic():
+        WorkspaceAccess.objects.filter(user=target).delete()
+        WorkspaceAccess.objects.bulk_create(
+            [WorkspaceAccess(user=target, workspace=w) for w in workspaces]
+        )
+
+
+def _clean_content(*, subject: str, body_html: str) -> tuple[str, str, str]:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ApplicationError("A template needs a subject.", field="subject")
+    if len(subject) > 255:
+        raise ApplicationError("The subject is longer than 255 characters.", field="subject")
+    body = sanitize_html(body_html)
+    if not body.strip():
+        raise ApplicationError("A template needs a body.", field="body_html")
+    return subject, body, html_to_text(body)
+
+
+def _check_tokens(template: EmailTemplate) -> None:
+    for field, value in (("subject", template.subject), ("body_html", template.body_html)):
+        try:
+            tokens_find(value)
+        except TokenError as exc:
+            raise ApplicationError(str(exc), field=field, code="unknown_token") from exc
+
+
+def email_template_create(
+    *,
+    user: User,
+    workspace: Workspace,
+    name: str,
+    subject: str,
+    body_html: str,
+    kind: str = EmailTemplate.Kind.SALES,
+) -> EmailTemplate:
+    """Create a draft template (version 1) in a workspace the user may use."""
+    if not workspace_allowed(user=user, workspace=workspace):
+        raise ForbiddenError("You cannot use this workspace.", code="forbidden")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("A template needs a name.", field="name")
+    if kind not in EmailTemplate.Kind.values:
+        raise ApplicationError(f"'{kind}' is not a template kind.", field="kind")
+    subject, body, text = _clean_content(subject=subject, body_html=body_html)
+    now = timezone.now()
+    return EmailTemplate.objects.create(
+        workspace=workspace,
+        name=name[:200],
+        kind=kind,
+        subject=subject,
+        body_html=body,
+        body_text=text,
+        lineage=uuid.uuid4(),
+        version=1,
+        owner=user,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def email_template_update(*, user: User, template: EmailTemplate, **fields) -> EmailTemplate:
+    """Change a template. Drafts change in place (a submitted one returns to draft);
+    an approved or archived version never changes: the edit becomes a new draft version."""
+    if not can_edit_template(user, template):
+        raise ForbiddenError("Only the template's author or a marketer can edit it.")
+    allowed = {"name", "subject", "body_html", "kind", "workspace"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ApplicationError(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    name = (fields.get("name", template.name) or "").strip()
+    if not name:
+        raise ApplicationError("A template needs a name.", field="name")
+    kind = fields.get("kind", template.kind)
+    if kind not in EmailTemplate.Kind.values:
+        raise ApplicationError(f"'{kind}' is not a template kind.", field="kind")
+    workspace = fields.get("workspace", template.workspace)
+    if not workspace_allowed(user=user, workspace=workspace):
+        raise ForbiddenError("You cannot use this workspace.", code="forbidden")
+    subject, body, text = _clean_content(
+        subject=fields.get("subject", template.subject),
+        body_html=fields.get("body_html", template.body_html),
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = EmailTemplate.objects.select_for_update().get(pk=template.pk)
+        if locked.is_editable_in_place:
+            target = locked
+        else:
+            latest = (
+                EmailTemplate.objects.filter(lineage=locked.lineage).order_by("-version").first()
+            )
+            if latest.is_editable_in_place:
+                raise ConflictError(
+                    f"Version {latest.version} of this template is already being edited.",
+                    field="version",
+                    code="draft_exists",
+                )
+            target = EmailTemplate(
+                lineage=locked.lineage,
+                version=latest.version + 1,
+                owner=user,
+                created_at=now,
+            )
+        target.name = name[:200]
+        target.kind = kind
+        target.workspace = workspace
+        target.subject = subject
+        target.body_html = body
+        target.body_text = text
+        target.status = S.DRAFT
+        target.submitted_at = None
+        target.updated_at = now
+        try:
+            target.save()
+        except IntegrityError as exc:
+            raise ConflictError("Someone else saved a new version first.", field="version") from exc
+    return target
+
+
+def email_template_submit(*, user: User, template: EmailTemplate) -> EmailTemplate:
+    """Send a draft for approval; a template with an unknown token cannot be submitted."""
+    if not can_edit_template(user, template):
+        raise ForbiddenError("Only the template's author or a marketer can submit it.")
+    if template.status != S.DRAFT:
+        raise ConflictError(
+            f"Only drafts can be submitted; this one is {template.get_status_display().lower()}.",
+            field="status",
+        )
+    _check_tokens(template)
+    now = timezone.now()
+    updated = EmailTemplate.objects.filter(pk=template.pk, status=S.DRAFT).update(
+        status=S.SUBMITTED, submitted_at=now, updated_at=now
+    )
+    if not updated:
+        raise ConflictError("The template changed meanwhile; reload it.", field="status")
+    template.refresh_from_db()
+    return template
+
+
+def email_template_approve(*, user: User, template: EmailTemplate) -> EmailTemplate:
+    """Approve a submitted version (marketers and admins); older approved versions retire."""
+    _require_marketer(user, "approve templates")
+    if template.status != S.SUBMITTED:
+        raise ConflictError("Only submitted templates can be approved.", field="status")
+    _check_tokens(template)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = EmailTemplate.objects.filter(pk=template.pk, status=S.SUBMITTED).update(
+            status=S.APPROVED, approved_by=user, approved_at=now, updated_at=now
+        )
+        if not updated:
+            raise ConflictError("The template changed meanwhile; reload it.", field="status")
+        EmailTemplate.objects.filter(lineage=template.lineage, status=S.APPROVED).exclude(
+            pk=template.pk
+        ).update(status=S.ARCHIVED, archived_at=now, updated_at=now)
+    template.refresh_from_db()
+    return template
+
+
+def email_template_archive(*, user: User, template: EmailTemplate) -> EmailTemplate:
+    """Retire a template: it can no longer be sent. Marketers/admins, or the author of a draft."""
+    if not (can_approve(user) or (template.owner_id == user.pk and template.status != S.APPROVED)):
+        raise ForbiddenError("Only marketers and admins can archive approved templates.")
+    if template.status == S.ARCHIVED:
+        return template
+    now = timezone.now()
+    EmailTemplate.objects.filter(pk=template.pk).update(
+        status=S.ARCHIVED, archived_at=now, updated_at=now
+    )
+    template.refresh_from_db()
+    return template

@@ -1,0 +1,458 @@
+"""Forms of the record pages. They validate input; the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from abm.exceptions import ApplicationError
+from accounts.domains import normalize_domain
+from accounts.models import (
+    Account,
+    BuyingRole,
+    Campaign,
+    Contact,
+    Industry,
+    Lead,
+    Opportunity,
+    Product,
+    User,
+)
+from accounts.selectors.records import owner_choices
+from sales_actions.models import Task
+
+# --- Picking one record among many ----------------------------------------------------
+#
+# There can be 50,000 accounts and far more contacts, so a <select> of all of them is
+# out of the question. These fields take text (a domain, a name, an email or "#id"),
+# with suggestions from a datalist filled by htmx as the user types.
+
+
+def account_input_value(account: Account | None) -> str:
+    if account is None:
+        return ""
+    return account.domain or f"#{account.pk} {account.name}"
+
+
+def contact_input_value(contact: Contact | None) -> str:
+    if contact is None:
+        return ""
+    return contact.email
+
+
+def _by_hash_id(model, text: str):
+    if not text.startswith("#"):
+        return None
+    token = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
+    if not token.isdigit():
+        raise forms.ValidationError(f"'{text}' is not a valid reference.")
+    obj = model.objects.filter(pk=int(token)).first()
+    if obj is None:
+        raise forms.ValidationError(f"No {model._meta.verbose_name} has id {token}.")
+    return obj
+
+
+class AccountPickField(forms.CharField):
+    """An account named by its domain, its exact name or ``#id``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Type a domain or a name and pick a suggestion.")
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        found = _by_hash_id(Account, text)
+        if found:
+            return found
+        try:
+            domain = normalize_domain(text)
+        except ApplicationError:
+            domain = None
+        if domain:
+            found = Account.objects.filter(domain=domain).first()
+            if found:
+                return found
+        matches = list(Account.objects.filter(name__iexact=text)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                f"Several accounts are called '{text}'; pick one from the suggestions."
+            )
+        raise forms.ValidationError(f"No account matches '{text}'.")
+
+
+class ContactPickField(forms.CharField):
+    """A contact named by email or ``#id``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Type an email or a name and pick a suggestion.")
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        found = _by_hash_id(Contact, text)
+        if found:
+            return found
+        found = Contact.objects.filter(email__iexact=text).first()
+        if found:
+            return found
+        raise forms.ValidationError(f"No contact has the email '{text}'.")
+
+
+def _picker_attrs(list_id: str, url: str) -> dict:
+    return {
+        "list": list_id,
+        "autocomplete": "off",
+        "hx-get": url,
+        "hx-trigger": "input changed delay:250ms",
+        "hx-target": f"#{list_id}",
+        "hx-swap": "innerHTML",
+    }
+
+
+class HubForm(forms.Form):
+    """Applies a service's ApplicationError to the field it names, else to the form."""
+
+    def apply_error(self, exc: ApplicationError) -> None:
+        field = exc.field
+        if field and field in self.fields:
+            self.add_error(field, exc.message)
+        else:
+            self.add_error(None, exc.message)
+
+
+class OwnedForm(HubForm):
+    """A form with an owner field limited to whom the user may choose."""
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        owner = self.fields["owner"]
+        owner.queryset = owner_choices(user=user)
+        owner.label_from_instance = lambda u: u.display_name
+        if user.is_sales_rep and not user.is_superuser:
+            # The service refuses any other owner for a rep, so offer only them.
+            owner.required = True
+            owner.empty_label = None
+            owner.initial = user.pk
+            owner.help_text = "Sales reps own what they create and edit."
+            self.initial["owner"] = user.pk
+
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+class AccountForm(OwnedForm):
+    name = forms.CharField(max_length=255)
+    domain = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="The company website; stored as a bare domain such as example.com.",
+    )
+    industry = forms.ChoiceField(choices=[("", "—")] + list(Industry.choices), required=False)
+    employee_count = forms.IntegerField(min_value=0, required=False, label="Employees")
+    annual_revenue = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False
+    )
+    country = forms.CharField(max_length=80, required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    parent = AccountPickField(label="Parent account")
+    fit_score = forms.IntegerField(min_value=0, max_value=100, initial=0, label="Fit score")
+
+    def __init__(self, *args, instance: Account | None = None, lookup_url: str = "", **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "domain": instance.domain or "",
+                "industry": instance.industry,
+                "employee_count": instance.employee_count,
+                "annual_revenue": instance.annual_revenue,
+                "country": instance.country,
+                "owner": instance.owner_id,
+                "parent": account_input_value(instance.parent),
+                "fit_score": instance.fit_score,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].widget.attrs.update(_picker_attrs("parent-options", lookup_url))
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
+            raise forms.ValidationError("An account cannot be its own parent.")
+        return parent
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["industry"] = data.get("industry") or ""
+        data["country"] = data.get("country") or ""
+        data["fit_score"] = data.get("fit_score") or 0
+        return data
+
+
+# --- Contacts ---------------------------------------------------------------------------
+
+
+class ContactForm(OwnedForm):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254)
+    title = forms.CharField(max_length=200, required=False)
+    department = forms.CharField(max_length=100, required=False)
+    phone = forms.CharField(max_length=50, required=False)
+    account = AccountPickField(label="Primary account")
+    other_accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Other accounts",
+        help_text="Untick to remove an association.",
+    )
+    add_account = AccountPickField(label="Associate with another account")
+    buying_roles = forms.MultipleChoiceField(
+        choices=BuyingRole.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    source_campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("name"), required=False, label="Source campaign"
+    )
+    allow_email = forms.BooleanField(required=False, label="Allow email")
+    allow_bulk_email = forms.BooleanField(required=False, label="Allow bulk (marketing) email")
+    allow_prefill = forms.BooleanField(required=False, label="Allow form prefill")
+    follow_email = forms.BooleanField(
+        required=False, label="Follow email", help_text="Track opens and clicks."
+    )
+    legal_basis = forms.ChoiceField(choices=Contact.LegalBasis.choices, label="Legal basis")
+    consent_level = forms.ChoiceField(choices=Contact.ConsentLevel.choices, label="Consent level")
+    is_minor = forms.BooleanField(required=False, label="Is a minor")
+    guardian = ContactPickField(label="Parent or guardian", help_text="The guardian's email.")
+
+    CONSENT_FIELDS = (
+        "allow_email",
+        "allow_bulk_email",
+        "allow_prefill",
+        "follow_email",
+        "legal_basis",
+        "consent_level",
+        "is_minor",
+        "guardian",
+    )
+
+    def __init__(
+        self,
+        *args,
+        instance: Contact | None = None,
+        other_accounts: list[Account] | None = None,
+        lookup_url: str = "",
+        contact_lookup_url: str = "",
+        **kwargs,
+    ):
+        self.instance = instance
+        other_accounts = other_accounts or []
+        if "initial" not in kwargs:
+            if instance is not None:
+                kwargs["initial"] = {
+                    **{
+                        name: getattr(instance, name)
+                        for name in (
+                            "first_name",
+                            "last_name",
+                            "email",
+                            "title",
+                            "department",
+                            "phone",
+                            "allow_email",
+                            "allow_bulk_email",
+                            "allow_prefill",
+                            "follow_email",
+                            "legal_basis",
+                            "consent_level",
+                            "is_minor",
+                        )
+                    },
+                    "account": account_input_value(instance.account),
+                    "other_accounts": [a.pk for a in other_accounts],
+                    "buying_roles": instance.buying_roles,
+                    "owner": instance.owner_id,
+                    "source_campaign": instance.source_campaign_id,
+                    "guardian": contact_input_value(instance.guardian),
+                }
+            else:
+                kwargs["initial"] = {
+                    "allow_email": True,
+                    "allow_bulk_email": True,
+                    "allow_prefill": True,
+                    "follow_email": True,
+                }
+        super().__init__(*args, **kwargs)
+        self.fields["other_accounts"].queryset = Account.objects.filter(
+            pk__in=[a.pk for a in other_accounts]
+        ).order_by("name")
+        if not other_accounts:
+            del self.fields["other_accounts"]
+        self.fields["account"].widget.attrs.update(_picker_attrs("account-options", lookup_url))
+        self.fields["add_account"].widget.attrs.update(
+            _picker_attrs("add-account-options", lookup_url)
+        )
+        self.fields["guardian"].widget.attrs.update(
+            _picker_attrs("guardian-options", contact_lookup_url)
+        )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        others = Contact.objects.filter(email__iexact=email)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("Another contact already has this email.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("guardian") is not None and not cleaned.get("is_minor"):
+            self.add_error("guardian", "Only a minor has a parent or guardian.")
+        if (
+            self.instance is not None
+            and cleaned.get("guardian") is not None
+            and cleaned["guardian"].pk == self.instance.pk
+        ):
+            self.add_error("guardian", "A contact cannot be their own guardian.")
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        extra = list(data.pop("other_accounts", []) or [])
+        added = data.pop("add_account", None)
+        if added is not None and added not in extra:
+            extra.append(added)
+        data["accounts"] = extra
+        for name in ("first_name", "last_name", "title", "department", "phone"):
+            data[name] = data.get(name) or ""
+        return data
+
+    @property
+    def consent_fields(self):
+        return [self[name] for name in self.CONSENT_FIELDS]
+
+
+# --- Leads ------------------------------------------------------------------------------
+
+
+class LeadForm(OwnedForm):
+    topic = forms.CharField(max_length=255, required=False)
+    product = forms.ModelChoiceField(queryset=Product.objects.order_by("name"), required=False)
+    contact = ContactPickField(label="Contact")
+    account = AccountPickField(
+        label="Account", help_text="Filled from the contact when left empty."
+    )
+    status = forms.ChoiceField(choices=Lead.Status.choices)
+    score = forms.IntegerField(initial=0)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    source_campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("name"), required=False, label="Source campaign"
+    )
+
+    def __init__(
+        self,
+        *args,
+        instance: Lead | None = None,
+        lookup_url: str = "",
+        contact_lookup_url: str = "",
+        **kwargs,
+    ):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "topic": instance.topic,
+                "product": instance.product_id,
+                "contact": contact_input_value(instance.contact),
+                "account": account_input_value(instance.account),
+                "status": instance.status,
+                "score": instance.score,
+                "owner": instance.owner_id,
+                "source_campaign": instance.source_campaign_id,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].widget.attrs.update(
+            _picker_attrs("contact-options", contact_lookup_url)
+        )
+        self.fields["account"].widget.attrs.update(_picker_attrs("account-options", lookup_url))
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["topic"] = data.get("topic") or ""
+        data["score"] = data.get("score") or 0
+        return data
+
+
+# --- Opportunities ----------------------------------------------------------------------
+
+
+class OpportunityForm(OwnedForm):
+    name = forms.CharField(max_length=255)
+    account = AccountPickField(label="Account", required=True)
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, initial=0)
+    currency = forms.CharField(max_length=3, initial="USD")
+    stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
+    close_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Close date"
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, instance: Opportunity | None = None, lookup_url: str = "", **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "account": account_input_value(instance.account),
+                "amount": instance.amount,
+                "currency": instance.currency,
+                "stage": instance.stage,
+                "close_date": instance.close_date,
+                "owner": instance.owner_id,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["account"].widget.attrs.update(_picker_attrs("account-options", lookup_url))
+        if instance is not None:
+            self.fields["close_date"].widget.format = "%Y-%m-%d"
+
+    def clean_currency(self):
+        currency = (self.cleaned_data.get("currency") or "").strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
+        return currency
+
+
+# --- Dialogs: tasks and notes -------------------------------------------------------------
+
+
+class TaskForm(HubForm):
+    title = forms.CharField(max_length=255)
+    type = forms.ChoiceField(choices=Task.Type.choices, initial=Task.Type.CALL)
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        owner.queryset = owner_choices(user=user)
+        owner.label_from_instance = lambda u: u.display_name
+        owner.empty_label = None
+        owner.initial = user.pk
+        self.initial.setdefault("owner", user.pk)
+
+
+class NoteForm(HubForm):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Note")

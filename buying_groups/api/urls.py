@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from buying_groups.api import views
+
+router = SimpleRouter()
+router.register("role-templates", views.RoleTemplateViewSet, basename="role-template")
+router.register("buying-groups", views.BuyingGroupViewSet, basename="buying-group")
+router.register("buying-group-jobs", views.GenerationJobViewSet, basename="buying-group-job")
+
+urlpatterns = router.urls

@@ -1,0 +1,1 @@
+"""Every write of the buying_groups app, one module per area."""

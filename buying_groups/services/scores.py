@@ -1,0 +1,336 @@
+"""Engagement and completeness scores: set-based SQL shared by the incremental and full paths.
+
+Engagement (person and group), explained in two lines on the pages:
+  points = sum over the last `window_days` of weight(activity type) x 0.5^(age / half_life)
+  score  = round(100 x (1 - e^(-points / scale)))   (bot-flagged events never count)
+
+A person's points are their own activities; a group's are all its members'. The same
+statements run for a list of ids (the debounced incremental path) and for id ranges
+(the scheduled full recompute in chunks), on PostgreSQL and SQLite alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from accounts.models import Contact
+from buying_groups.models import BuyingGroup, DirtyScore, Member
+
+LN2 = math.log(2)
+FLUSH_KEY = "buying_groups:flush-scheduled"
+ID_BATCH = 500
+
+
+def engagement_config() -> dict:
+    return settings.BUYING_GROUP_ENGAGEMENT
+
+
+def engagement_explanation() -> str:
+    """The two-line formula shown on the help tooltips, with the configured numbers."""
+    cfg = engagement_config()
+    weights = ", ".join(
+        f"{name.replace('_', ' ')} {weight:g}"
+        for name, weight in sorted(cfg["weights"].items(), key=lambda kv: -kv[1])
+    )
+    return (
+        f"Each activity of the last {cfg['window_days']} days earns its type's points "
+        f"({weights}), halved every {cfg['half_life_days']:g} days of age; bot events never "
+        f"count.\nScore = 100 × (1 − e^(−points ÷ {cfg['person_scale']:g})) for a person and "
+        f"(1 − e^(−points ÷ {cfg['group_scale']:g})) for a group."
+    )
+
+
+def score_from_points(points: float, scale: float) -> int:
+    """The 0–100 score of a number of decayed points (the Python twin of the SQL)."""
+    return int(math.floor(100 * (1 - math.exp(-max(points, 0.0) / scale)) + 0.5))
+
+
+def points_of(activities: Iterable, *, now: datetime | None = None) -> float:
+    """Decayed points of activity-like objects (type, occurred_at, is_bot)."""
+    cfg = engagement_config()
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=cfg["window_days"])
+    total = 0.0
+    for activity in activities:
+        weight = cfg["weights"].get(activity.type, 0)
+        if not weight or activity.is_bot or not (cutoff <= activity.occurred_at <= now):
+            continue
+        age_days = (now - activity.occurred_at).total_seconds() / 86400
+        total += weight * 0.5 ** (age_days / cfg["half_life_days"])
+    return total
+
+
+# --- SQL -------------------------------------------------------------------------------------
+
+
+def _dialect() -> str:
+    return "postgresql" if connection.vendor == "postgresql" else "sqlite"
+
+
+def _time_param(value: datetime):
+    if _dialect() == "postgresql":
+        return value
+    # Django stores naive UTC text in SQLite; compare in the same form.
+    return timezone.make_naive(value, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _age_days_sql() -> str:
+    if _dialect() == "postgresql":
+        return "(EXTRACT(EPOCH FROM (%(now)s::timestamptz - a.occurred_at)) / 86400.0)"
+    return "(julianday(%(now)s) - julianday(a.occurred_at))"
+
+
+def _points_sql() -> tuple[str, dict]:
+    """SUM(weight x decay) over ``a`` (accounts_activity), and its WHERE conditions."""
+    cfg = engagement_config()
+    weights = {k: float(v) for k, v in cfg["weights"].items() if v > 0}
+    cases = " ".join(f"WHEN '{name}' THEN {weight!r}" for name, weight in weights.items())
+    types = ", ".join(f"'{name}'" for name in weights)
+    # Weights and types come from settings (identifiers checked below), never from users.
+    assert all(name.replace("_", "").isalnum() for name in weights)
+    decay = f"EXP(-{LN2!r} * {_age_days_sql()} / {float(cfg['half_life_days'])!r})"
+    points = f"SUM((CASE a.type {cases} ELSE 0 END) * {decay})"
+    where = (
+        f"a.occurred_at >= %(cutoff)s AND a.occurred_at <= %(now)s "
+        f"AND a.is_bot = %(false)s AND a.type IN ({types})"
+    )
+    return points, where
+
+
+def _score_sql(points: str, scale: float) -> str:
+    return (
+        f"CAST(FLOOR(100 * (1 - EXP(-COALESCE({points}, 0) / {float(scale)!r})) + 0.5) AS INTEGER)"
+    )
+
+
+def _params(now: datetime) -> dict:
+    cfg = engagement_config()
+    return {
+        "now": _time_param(now),
+        "cutoff": _time_param(now - timedelta(days=cfg["window_days"])),
+        "false": False,
+    }
+
+
+def _id_filter(column: str, ids: list[int] | None, lo: int | None, hi: int | None, params: dict):
+    if ids is not None:
+        names = []
+        for index, pk in enumerate(ids):
+            params[f"id{index}"] = int(pk)
+            names.append(f"%(id{index})s")
+        return f"{column} IN ({', '.join(names)})"
+    params["lo"], params["hi"] = int(lo), int(hi)
+    return f"{column} >= %(lo)s AND {column} < %(hi)s"
+
+
+def contacts_recompute(
+    *,
+    ids: list[int] | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    now: datetime | None = None,
+    only_changed: bool = False,
+) -> int:
+    """Recompute person engagement for contacts ``ids`` or ``lo <= id < hi``; rows updated."""
+    if ids is not None and not ids:
+        return 0
+    now = now or timezone.now()
+    cfg = engagement_config()
+    points, where = _points_sql()
+    params = _params(now)
+    params["scored_at"] = _time_param(now)
+    contact_filter = _id_filter("c.id", ids, lo, hi, params)
+    activity_filter = _id_filter("a.contact_id", ids, lo, hi, params)
+    changed = (
+        " AND (accounts_contact.engagement_score <> s.score "
+        "OR accounts_contact.engagement_scored_at IS NULL)"
+        if only_changed
+        else ""
+    )
+    sql = f"""
+        UPDATE accounts_contact SET engagement_score = s.score, engagement_scored_at = %(scored_at)s
+        FROM (
+            SELECT c.id AS id, {_score_sql("pts.points", cfg["person_scale"])} AS score
+            FROM accounts_contact c LEFT JOIN (
+                SELECT a.contact_id AS contact_id, {points} AS points
+                FROM accounts_activity a
+                WHERE {activity_filter} AND {where}
+                GROUP BY a.contact_id
+            ) pts ON pts.contact_id = c.id
+            WHERE {contact_filter}
+        ) s WHERE accounts_contact.id = s.id{changed}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def groups_recompute(
+    *,
+    ids: list[int] | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Recompute engagement, completeness and member count of groups; rows updated.
+
+    Completeness = weights of template roles with at least one member / weights of all
+    its roles x 100, rounded half up (integer arithmetic, so both databases agree);
+    a template without roles gives 0.
+    """
+    if ids is not None and not ids:
+        return 0
+    now = now or timezone.now()
+    cfg = engagement_config()
+    points, where = _points_sql()
+    params = _params(now)
+    params["scored_at"] = _time_param(now)
+    group_filter = _id_filter("g.id", ids, lo, hi, params)
+    member_filter = _id_filter("m.group_id", ids, lo, hi, params)
+    sql = f"""
+        UPDATE buying_groups_buyinggroup SET
+            engagement_score = s.engagement,
+            member_count = s.members,
+            completeness_score = CASE WHEN COALESCE(s.total, 0) > 0
+                THEN (200 * COALESCE(s.filled, 0) + s.total) / (2 * s.total) ELSE 0 END,
+            scores_computed_at = %(scored_at)s
+        FROM (
+            SELECT g.id AS id,
+                {_score_sql("pts.points", cfg["group_scale"])} AS engagement,
+                (SELECT COUNT(*) FROM buying_groups_member m2 WHERE m2.group_id = g.id) AS members,
+                (SELECT SUM(r.weight) FROM buying_groups_templaterole r
+                  WHERE r.template_id = g.role_template_id) AS total,
+                (SELECT SUM(r.weight) FROM buying_groups_templaterole r
+                  WHERE r.template_id = g.role_template_id AND EXISTS (
+                    SELECT 1 FROM buying_groups_member m3
+                    WHERE m3.group_id = g.id AND m3.role_id = r.id)) AS filled
+            FROM buying_groups_buyinggroup g LEFT JOIN (
+                SELECT m.group_id AS group_id, {points} AS points
+                FROM buying_groups_member m
+                JOIN accounts_activity a ON a.contact_id = m.contact_id
+                WHERE {member_filter} AND {where}
+                GROUP BY m.group_id
+            ) pts ON pts.group_id = g.id
+            WHERE {group_filter}
+        ) s WHERE buying_groups_buyinggroup.id = s.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def completeness_of(*, role_weights: dict[int, int], filled_role_ids: set[int]) -> int:
+    """Completeness in Python (used to explain the score): the same rounding as the SQL."""
+    total = sum(role_weights.values())
+    if total <= 0:
+        return 0
+    filled = sum(w for role_id, w in role_weights.items() if role_id in filled_role_ids)
+    return (200 * filled + total) // (2 * total)
+
+
+# --- Full recompute ---------------------------------------------------------------------------
+
+
+def _ranges(model, chunk: int) -> list[tuple[int, int]]:
+    bounds = model.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return []
+    return [(start, start + chunk) for start in range(bounds["lo"], bounds["hi"] + 1, chunk)]
+
+
+def contact_chunks(chunk: int | None = None) -> list[tuple[int, int]]:
+    return _ranges(Contact, chunk or settings.BUYING_GROUP_RECOMPUTE_CHUNK)
+
+
+def group_chunks(chunk: int | None = None) -> list[tuple[int, int]]:
+    return _ranges(BuyingGroup, max(1, (chunk or settings.BUYING_GROUP_RECOMPUTE_CHUNK) // 5))
+
+
+def scores_recompute_all(*, chunk: int | None = None, now: datetime | None = None) -> dict:
+    """Recompute every contact's and group's scores in one process, chunk by chunk."""
+    now = now or timezone.now()
+    contacts = groups = 0
+    for lo, hi in contact_chunks(chunk):
+        with transaction.atomic():
+            contacts += contacts_recompute(lo=lo, hi=hi, now=now, only_changed=True)
+    for lo, hi in group_chunks(chunk):
+        with transaction.atomic():
+            groups += groups_recompute(lo=lo, hi=hi, now=now)
+    return {"contacts_changed": contacts, "groups": groups}
+
+
+# --- Incremental path: dirty marks, debounced flush -------------------------------------------
+
+
+def scores_mark_dirty(*, contact_ids: Iterable[int] = (), group_ids: Iterable[int] = ()) -> None:
+    """Queue contacts (and every group they belong to) and groups for a debounced refresh."""
+    contact_ids = {int(pk) for pk in contact_ids if pk}
+    group_ids = {int(pk) for pk in group_ids if pk}
+    if contact_ids:
+        ids = list(contact_ids)
+        for start in range(0, len(ids), ID_BATCH):
+            group_ids.update(
+                Member.objects.filter(contact_id__in=ids[start : start + ID_BATCH]).values_list(
+                    "group_id", flat=True
+                )
+            )
+    rows = [DirtyScore(kind="contact", object_id=pk) for pk in contact_ids]
+    rows += [DirtyScore(kind="group", object_id=pk) for pk in group_ids]
+    if not rows:
+        return
+    DirtyScore.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    scores_schedule_flush()
+
+
+def scores_schedule_flush() -> None:
+    """Queue one flush for the next debounce window, unless one is already queued."""
+    from buying_groups.tasks import scores_flush
+
+    # The flush clears the key before it reads the queue, so a mark that lands after
+    # that read finds no key and queues the next flush: nothing is ever left behind.
+    if cache.add(FLUSH_KEY, 1, timeout=30):
+        scores_flush.apply_async(countdown=settings.BUYING_GROUP_DEBOUNCE_SECONDS)
+
+
+def scores_flush_dirty(*, limit: int = 5000) -> dict:
+    """Recompute what is queued as dirty; re-queue a flush if more is waiting."""
+    cache.delete(FLUSH_KEY)
+    with transaction.atomic():
+        rows = list(
+            DirtyScore.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "kind", "object_id")[:limit]
+        )
+        if not rows:
+            return {"contacts": 0, "groups": 0}
+        DirtyScore.objects.filter(id__in=[r[0] for r in rows]).delete()
+        contact_ids = sorted({r[2] for r in rows if r[1] == "contact"})
+        group_ids = sorted({r[2] for r in rows if r[1] == "group"})
+        now = timezone.now()
+        for start in range(0, len(contact_ids), ID_BATCH):
+            contacts_recompute(ids=contact_ids[start : start + ID_BATCH], now=now)
+        for start in range(0, len(group_ids), ID_BATCH):
+            groups_recompute(ids=group_ids[start : start + ID_BATCH], now=now)
+    if len(rows) == limit:
+        scores_schedule_flush()
+    return {"contacts": len(contact_ids), "groups": len(group_ids)}
+
+
+def on_changes(*, kind: str, account_ids: set[int], contact_ids: set[int]) -> None:
+    """After-commit listener (accounts.services.changes): mark what the change affects."""
+    if kind == "activity":
+        scores_mark_dirty(contact_ids=contact_ids)
+    elif kind == "contact":
+        # A deleted contact's memberships are gone: its account's groups need recounting.
+        group_ids = set(
+            BuyingGroup.objects.filter(account_id__in=account_ids).values_list("id", flat=True)
+        )
+        scores_mark_dirty(contact_ids=contact_ids, group_ids=group_ids)

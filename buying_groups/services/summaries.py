@@ -1,0 +1,195 @@
+"""AI summaries: the facts they are written from, and their storage with a data version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Account, Activity, Contact, Opportunity
+from buying_groups.models import BuyingGroup, Member, Summary
+from buying_groups.selectors import activity_counts, key_moment
+from buying_groups.summarizers import summarize
+
+SUBJECTS = {"group", "contact", "account"}
+
+
+def _window() -> int:
+    return settings.BUYING_GROUP_ENGAGEMENT["window_days"]
+
+
+def _moment(activity: Activity | None, with_person: bool = True) -> dict | None:
+    if activity is None:
+        return None
+    out = {
+        "what": activity.get_type_display().lower()
+        + (f" “{activity.subject}”" if activity.subject else ""),
+        "date": activity.occurred_at.date().isoformat(),
+    }
+    if with_person:
+        out["person"] = activity.contact.full_name or activity.contact.email
+    return out
+
+
+def _group_facts(group: BuyingGroup) -> dict:
+    members = list(
+        Member.objects.filter(group=group)
+        .select_related("contact", "role")
+        .order_by("-contact__engagement_score", "id")
+    )
+    roles = list(group.role_template.roles.order_by("position", "id"))
+    held = {m.role_id for m in members}
+    since = timezone.now() - timedelta(days=_window())
+    contact_ids = [m.contact_id for m in members]
+    return {
+        "kind": "group",
+        "name": group.name,
+        "account": group.account.name,
+        "product": group.solution_interest.name,
+        "stage": group.stage.label,
+        "member_count": len(members),
+        "engagement_score": group.engagement_score,
+        "completeness_score": group.completeness_score,
+        "window_days": _window(),
+        "activity_counts": activity_counts(
+            Activity.objects.filter(contact_id__in=contact_ids), since=since
+        )
+        if contact_ids
+        else {},
+        "top_members": [
+            {
+                "name": m.contact.full_name or m.contact.email,
+                "role": m.role.name,
+                "score": m.contact.engagement_score,
+            }
+            for m in members[:3]
+            if m.contact.engagement_score > 0
+        ],
+        "key_moment": _moment(key_moment(contact_ids)) if contact_ids else None,
+        "empty_roles": [r.name for r in roles if r.pk not in held],
+        "empty_required_roles": [r.name for r in roles if r.required and r.pk not in held],
+    }
+
+
+def _contact_facts(contact: Contact) -> dict:
+    since = timezone.now() - timedelta(days=_window())
+    groups = list(
+        Member.objects.filter(contact=contact)
+        .select_related("group")
+        .order_by("-added_at")
+        .values_list("group__name", flat=True)[:5]
+    )
+    return {
+        "kind": "contact",
+        "name": contact.full_name or contact.email,
+        "title": contact.title,
+        "account": contact.account.name if contact.account_id else "",
+        "engagement_score": contact.engagement_score,
+        "window_days": _window(),
+        "activity_counts": activity_counts(contact.activities.all(), since=since),
+        "key_moment": _moment(key_moment([contact.pk]), with_person=False),
+        "groups": groups,
+    }
+
+
+def _account_facts(account: Account) -> dict:
+    since = timezone.now() - timedelta(days=_window())
+    people = (
+        Contact.objects.filter(Q(account_id=account.pk) | Q(account_links__account_id=account.pk))
+        .distinct()
+        .count()
+    )
+    opps = Opportunity.objects.filter(account=account).exclude(stage__in=Opportunity.CLOSED_STAGES)
+    totals = opps.aggregate(n=Count("id"), value=Sum("amount"))
+    return {
+        "kind": "account",
+        "name": account.name,
+        "industry": account.get_industry_display() if account.industry else "",
+        "people": people,
+        "open_opportunities": totals["n"] or 0,
+        "open_value": f"{totals['value'] or 0:,.0f}",
+        "window_days": _window(),
+        "activity_counts": activity_counts(Activity.objects.filter(account=account), since=since),
+        "groups": list(
+            BuyingGroup.objects.filter(account=account)
+            .order_by("name")
+            .values_list("name", flat=True)[:5]
+        ),
+    }
+
+
+def summary_facts(subject: str, object_id: int) -> dict | None:
+    """The facts a summary is written from, or None when the record is gone."""
+    if subject == "group":
+        group = (
+            BuyingGroup.objects.select_related(
+                "account", "solution_interest", "stage", "role_template"
+            )
+            .filter(pk=object_id)
+            .first()
+        )
+        return _group_facts(group) if group else None
+    if subject == "contact":
+        contact = Contact.objects.select_related("account").filter(pk=object_id).first()
+        return _contact_facts(contact) if contact else None
+    if subject == "account":
+        account = Account.objects.filter(pk=object_id).first()
+        return _account_facts(account) if account else None
+    raise ValueError(subject)
+
+
+def facts_version(facts: dict) -> str:
+    """A short fingerprint of the facts: a summary is current while it matches."""
+    raw = json.dumps(facts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def summary_state(subject: str, object_id: int) -> tuple[Summary | None, bool]:
+    """(stored summary, whether it describes the current data)."""
+    facts = summary_facts(subject, object_id)
+    summary = Summary.objects.filter(subject=subject, object_id=object_id).first()
+    if facts is None:
+        return summary, True
+    return summary, bool(summary and summary.data_version == facts_version(facts))
+
+
+def summary_request(subject: str, object_id: int) -> tuple[Summary | None, bool]:
+    """The stored summary and whether it is current; queue a rewrite when it is not."""
+    from buying_groups.tasks import summary_generate
+
+    summary, current = summary_state(subject, object_id)
+    if not current:
+        transaction.on_commit(lambda: summary_generate.delay(subject, object_id))
+    return summary, current
+
+
+def summary_generate(*, subject: str, object_id: int) -> Summary | None:
+    """Write (or keep) the summary of a record; idempotent by its data version."""
+    if subject not in SUBJECTS:
+        raise ValueError(subject)
+    facts = summary_facts(subject, object_id)
+    if facts is None:
+        Summary.objects.filter(subject=subject, object_id=object_id).delete()
+        return None
+    version = facts_version(facts)
+    existing = Summary.objects.filter(subject=subject, object_id=object_id).first()
+    if existing and existing.data_version == version:
+        return existing
+    result = summarize(facts)
+    summary, _ = Summary.objects.update_or_create(
+        subject=subject,
+        object_id=object_id,
+        defaults={
+            "text": result.text,
+            "backend": result.backend,
+            "note": result.note,
+            "data_version": version,
+            "generated_at": timezone.now(),
+        },
+    )
+    return summary

@@ -33,7 +33,7 @@ class EmailTemplateFactory(DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     name = factory.Sequence(lambda n: f"Follow-up {n}")
     kind = EmailTemplate.Kind.SALES
-    subject = "Hello {{ contact.first_name|default:\"there\" }}"
+    subject = 'Hello {{ contact.first_name|default:"there" }}'
     body_html = (
         '<p>Hi {{ contact.first_name|default:"there" }},</p>'
         '<p>How is {{ account.name|default:"your team" }}? '

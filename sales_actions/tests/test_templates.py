@@ -39,7 +39,9 @@ def test_tokens_render_values_and_fallbacks(sales_rep):
 def test_token_values_are_escaped_and_url_encoded_in_links():
     values = context_for()
     values["account.name"] = '<script>alert("x")</script> & co'
-    html = render_html('<a href="https://x.example/?a={{ account.name }}">{{ account.name }}</a>', values)
+    html = render_html(
+        '<a href="https://x.example/?a={{ account.name }}">{{ account.name }}</a>', values
+    )
     assert "<script>" not in html
     assert "https://x.example/?a=%3Cscript%3E" in html
 

@@ -9,6 +9,9 @@ from buying_groups.models import BuyingGroup, RoleTemplate, Stage
 class BuyingGroupFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
     account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
+    account_name = django_filters.CharFilter(
+        field_name="account__name", lookup_expr="icontains", label="Account"
+    )
     product = django_filters.ModelChoiceFilter(
         field_name="solution_interest", queryset=Product.objects.all(), label="Product"
     )

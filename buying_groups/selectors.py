@@ -115,8 +115,14 @@ def account_overview(account: Account) -> dict:
 
 
 def activity_counts(qs, *, since) -> dict[str, int]:
+    """Counts per kind of the engagement that scores (settings weights), bots left out."""
     labels = dict(T.choices)
-    rows = qs.filter(occurred_at__gte=since, is_bot=False).values("type").annotate(n=Count("id"))
+    scored = [k for k, w in settings.BUYING_GROUP_ENGAGEMENT["weights"].items() if w > 0]
+    rows = (
+        qs.filter(occurred_at__gte=since, is_bot=False, type__in=scored)
+        .values("type")
+        .annotate(n=Count("id"))
+    )
     return {labels.get(r["type"], r["type"]).lower(): r["n"] for r in rows.order_by()}
 
 

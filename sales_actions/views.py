@@ -327,7 +327,7 @@ def send_check(request):
     """htmx: the recipients of the dialog with who will be skipped and why."""
     target = _with_qs(_send_target(request.GET))
     template_id = request.GET.get("template")
-    context = {"target": target}
+    context = {"target": target, "check": None}
     if template_id:
         try:
             context["result"] = services.sales_email_send(
@@ -355,6 +355,7 @@ def send_dialog(request):
         "max_selected": MAX_SELECTED,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "check_url": reverse("sales_actions:send_check"),
+        "check": None,
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

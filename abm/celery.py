@@ -16,4 +16,14 @@ app.conf.beat_schedule = {
         "task": "sales_actions.tasks.sales_emails_sweep_task",
         "schedule": 60.0,
     },
+    # Buying groups: a safety net behind the debounced score flush each activity queues,
+    # and the full set-based recompute (scores decay with time, not only with writes).
+    "buying-groups-scores-flush": {
+        "task": "buying_groups.scores_flush",
+        "schedule": 15.0,
+    },
+    "buying-groups-scores-recompute-all": {
+        "task": "buying_groups.scores_recompute_all",
+        "schedule": 3600.0,
+    },
 }

@@ -296,7 +296,7 @@ def scores_schedule_flush() -> None:
 
     # The flush clears the key before it reads the queue, so a mark that lands after
     # that read finds no key and queues the next flush: nothing is ever left behind.
-    if cache.add(FLUSH_KEY, 1, timeout=30):
+    if cache.add(FLUSH_KEY, 1, timeout=10):
         scores_flush.apply_async(countdown=settings.BUYING_GROUP_DEBOUNCE_SECONDS)
 
 

@@ -1,25 +1,49 @@
-# ABM Hub — the two commands a newcomer needs: `make run` and `make test`.
+# ABM Hub — a newcomer needs two commands: `make run` and `make test`.
+#
+#   make run     create .venv, install, migrate, load demo data, serve http://127.0.0.1:8000
+#   make test    the whole pytest suite (fails when no test ran)
+#   make lint    ruff check + ruff format --check
+#   make check   lint + migrations are up to date + the OpenAPI schema validates
+#   make format  rewrite files with ruff
+#
+# With nothing configured the hub runs embedded (SQLite file, Celery tasks in-process).
+# Set DATABASE_URL and REDIS_URL (environment or .env) and `make run` uses PostgreSQL and
+# starts a real Celery worker and beat beside the web server (see `manage.py runhub`).
+
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ACCOUNTS ?= 200
+DEMO_SEED ?= 42
 
-.PHONY: run test install lint format check-migrations openapi clean
+# `make run` is for development: DEBUG defaults to true here, and only here.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+# Management commands used by checks need settings that import without production secrets.
+CHECK_ENV := DEBUG=true
 
+.PHONY: install run test lint format check check-migrations openapi clean
+
+# Reinstall only when pyproject.toml changed (or the virtualenv is new).
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PYTHON) manage.py migrate --noinput
+	$(RUN_ENV) $(PYTHON) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --if-empty
+	$(RUN_ENV) exec $(PYTHON) manage.py runhub --host $(HOST) --port $(PORT)
 
+# pytest exits 5 when it collected nothing; make treats any non-zero exit as failure.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,3 +52,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+check-migrations: $(STAMP)
+	$(CHECK_ENV) $(PYTHON) manage.py makemigrations --check --dry-run
+
+openapi: $(STAMP)
+	@mkdir -p var
+	$(CHECK_ENV) $(PYTHON) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+check: lint check-migrations openapi
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tag and name operations by resource ("accounts"), not by the version segment.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Choice sets that share a field name across models get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "ActivityTypeEnum": "accounts.models.Activity.Type",

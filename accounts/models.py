@@ -551,3 +551,120 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.status in (self.Status.SUCCEEDED, self.Status.FAILED) else 0
         return min(100, round(self.processed_rows * 100 / self.total_rows))
+
+
+# --- Target accounts: rollups, targeting rules, recommendation dismissals -------------
+
+
+class AccountRollup(models.Model):
+    """Per-account aggregates the target-accounts page sorts and filters on.
+
+    Kept current by workers (accounts.services.rollups) from the change stream and
+    rebuilt from scratch by ``manage.py rebuild_rollups``, which reports any drift.
+    """
+
+    account = models.OneToOneField(
+        Account, primary_key=True, on_delete=models.CASCADE, related_name="rollup"
+    )
+    contacts_count = models.PositiveIntegerField(default=0)
+    open_deals_count = models.PositiveIntegerField(default=0)
+    open_deal_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    last_touch_at = models.DateTimeField(null=True, blank=True)
+    last_engagement_at = models.DateTimeField(null=True, blank=True)
+    # Engagement only from contacts with a recorded legal basis (shown in GDPR mode).
+    last_engagement_consented_at = models.DateTimeField(null=True, blank=True)
+    next_scheduled_at = models.DateTimeField(null=True, blank=True)
+    has_decision_maker = models.BooleanField(default=False)
+    has_blocker = models.BooleanField(default=False)
+    has_any_buying_role = models.BooleanField(default=False)
+    calls_count = models.PositiveIntegerField(default=0)
+    meetings_count = models.PositiveIntegerField(default=0)
+    open_tasks_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["contacts_count", "account"], name="rollup_contacts"),
+            models.Index(fields=["open_deals_count", "account"], name="rollup_open_deals"),
+            models.Index(fields=["open_deal_value", "account"], name="rollup_open_value"),
+            models.Index(fields=["last_touch_at", "account"], name="rollup_last_touch"),
+            models.Index(fields=["last_engagement_at", "account"], name="rollup_last_engagement"),
+            models.Index(
+                fields=["last_engagement_consented_at", "account"],
+                name="rollup_last_engagement_gdpr",
+            ),
+            models.Index(fields=["next_scheduled_at", "account"], name="rollup_next_scheduled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rollup of account {self.account_id}"
+
+
+class AccountRollupDirty(models.Model):
+    """Accounts whose rollup must be recomputed: the debounce buffer of the workers.
+
+    A burst of changes to one account upserts one row; the refresh task removes a row
+    only if it was not marked again while the refresh ran.
+    """
+
+    account_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["marked_at"], name="rollup_dirty_marked")]
+
+
+class TargetingRule(models.Model):
+    """Marks accounts as targets when all its conditions hold (a safe, structured filter).
+
+    ``conditions`` is a list of ``{"field": ..., "op": ..., "value": ...}`` over a
+    whitelist of account properties (accounts.services.rules), combined with AND.
+    """
+
+    name = models.CharField(max_length=200)
+    conditions = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_added = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecommendationDismissal(models.Model):
+    """A recommended account someone dismissed, with the data it was judged on.
+
+    The recommendation comes back only when that data changes markedly.
+    """
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="recommendation_dismissal"
+    )
+    dismissed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+    fit_score = models.PositiveSmallIntegerField(default=0)
+    engagement_30d = models.PositiveIntegerField(default=0)
+    industry = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"Dismissed recommendation of account {self.account_id}"
+
+
+class TargetOptOut(models.Model):
+    """A person took this account off the targets: targeting rules leave it alone."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="target_opt_out")
+    removed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_at = models.DateTimeField(default=timezone.now)

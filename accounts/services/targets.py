@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import can_write
-from accounts.models import Account, User
+from accounts.models import Account, TargetOptOut, User
 from accounts.services.changes import changes_notify
 
 BULK_TARGET_MAX = 1000
@@ -61,6 +61,7 @@ def accounts_mark_target(
         if source == Account.TargetSource.MANUAL:
             # A person's choice outranks a rule's: remember it so rules never undo it.
             Account.objects.filter(pk__in=ids).update(target_source=source)
+            TargetOptOut.objects.filter(account_id__in=ids).delete()
         changes_notify(kind="account", account_ids=ids)
     return changed
 
@@ -75,5 +76,13 @@ def accounts_unmark_target(*, user: User | None, account_ids: Iterable) -> int:
         changed = Account.objects.filter(pk__in=ids, is_target=True).update(
             is_target=False, target_since=None, target_source="", updated_at=now
         )
+        if user is not None:
+            # A person's "not a target" outranks the rules, as their "target" does.
+            TargetOptOut.objects.bulk_create(
+                [TargetOptOut(account_id=pk, removed_by=user, removed_at=now) for pk in ids],
+                update_conflicts=True,
+                unique_fields=["account"],
+                update_fields=["removed_by", "removed_at"],
+            )
         changes_notify(kind="account", account_ids=ids)
     return changed

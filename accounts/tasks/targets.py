@@ -1,1 +1,45 @@
-"""Tasks for target accounts: rollups and targeting rules."""
+"""Tasks for target accounts: rollups and targeting rules (thin wrappers over services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts.services import rollups, rules
+
+__all__ = [
+    "rollups_refresh_dirty_task",
+    "rollups_refresh_stale_schedule_task",
+    "targeting_rules_apply_accounts_task",
+    "targeting_rules_run_task",
+]
+
+_RETRY = {
+    "autoretry_for": (ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="accounts.rollups_refresh_dirty", **_RETRY)
+def rollups_refresh_dirty_task() -> int:
+    """Recompute the rollups of every account marked dirty (debounced)."""
+    return rollups.rollups_refresh_dirty()
+
+
+@shared_task(name="accounts.rollups_refresh_stale_schedule", **_RETRY)
+def rollups_refresh_stale_schedule_task() -> int:
+    """Recompute rollups whose next scheduled time has passed."""
+    return rollups.rollups_refresh_stale_schedule()
+
+
+@shared_task(name="accounts.targeting_rules_run", **_RETRY)
+def targeting_rules_run_task(rule_id: int | None = None) -> int:
+    """Apply one active rule (or all of them) to every account."""
+    return rules.targeting_rules_run(rule_id=rule_id)
+
+
+@shared_task(name="accounts.targeting_rules_apply_accounts", **_RETRY)
+def targeting_rules_apply_accounts_task(account_ids: list[int]) -> int:
+    """Apply every active rule to these changed accounts."""
+    return rules.targeting_rules_apply(account_ids=account_ids)

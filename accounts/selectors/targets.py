@@ -1,0 +1,402 @@
+"""Reads of the target-accounts area: the index rows, metric cards, categories, overview.
+
+The page and the API call the same functions with the same parameters. Rows sort and
+filter only on account and rollup columns (indexed), are read with ``.values()`` in a
+single query, and are paged by keyset so the last page costs what the first does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from abm.exceptions import ApplicationError
+from accounts.models import Account, Activity, Contact, Opportunity, Team, User
+from accounts.services.activities import ENGAGEMENT_TYPES
+
+CATEGORIES: dict[str, tuple[str, Q]] = {
+    "all": ("All target accounts", Q()),
+    "no_open_tasks": ("No open tasks", Q(rollup__open_tasks_count=0) | Q(rollup__isnull=True)),
+    "no_logged_calls": ("No logged calls", Q(rollup__calls_count=0) | Q(rollup__isnull=True)),
+    "no_meetings": ("No meetings", Q(rollup__meetings_count=0) | Q(rollup__isnull=True)),
+    "no_open_deals": ("No open deals", Q(rollup__open_deals_count=0) | Q(rollup__isnull=True)),
+    "no_decision_maker": (
+        "No decision maker",
+        Q(rollup__has_decision_maker=False) | Q(rollup__isnull=True),
+    ),
+    "has_blocker": ("Has a blocker", Q(rollup__has_blocker=True)),
+}
+
+
+def engagement_field() -> str:
+    """The last-engagement column in force: GDPR mode leaves out contacts with no basis."""
+    if settings.GDPR_MODE:
+        return "rollup__last_engagement_consented_at"
+    return "rollup__last_engagement_at"
+
+
+def sort_fields() -> dict[str, str]:
+    """Public sort key -> the column it orders by (every one indexed)."""
+    return {
+        "name": "name",
+        "owner": "owner__username",
+        "contacts": "rollup__contacts_count",
+        "open_deals": "rollup__open_deals_count",
+        "open_deal_value": "rollup__open_deal_value",
+        "last_touch": "rollup__last_touch_at",
+        "last_engagement": engagement_field(),
+        "next_scheduled": "rollup__next_scheduled_at",
+    }
+
+
+DEFAULT_SORT = "name"
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    owner: int | None = None
+    team: int | None = None
+    q: str = ""
+    category: str = "all"
+
+
+def _int_param(params, name: str) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ApplicationError(f"{name} must be an id.", field=name) from exc
+    return value
+
+
+def target_filters_parse(params) -> TargetFilters:
+    """Read owner, team, q and category from a QueryDict; bad values name their field."""
+    owner = _int_param(params, "owner")
+    if owner is not None and not User.objects.filter(pk=owner).exists():
+        raise ApplicationError(f"User {owner} does not exist.", field="owner")
+    team = _int_param(params, "team")
+    if team is not None and not Team.objects.filter(pk=team).exists():
+        raise ApplicationError(f"Team {team} does not exist.", field="team")
+    category = (params.get("category") or "all").strip()
+    if category not in CATEGORIES:
+        raise ApplicationError(
+            f"Unknown category '{category}'; choose one of {', '.join(CATEGORIES)}.",
+            field="category",
+        )
+    return TargetFilters(
+        owner=owner, team=team, q=(params.get("q") or "").strip()[:200], category=category
+    )
+
+
+def _base(filters: TargetFilters, *, with_category: bool = True) -> QuerySet:
+    qs = Account.objects.filter(is_target=True)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.team:
+        qs = qs.filter(owner__team_id=filters.team)
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(domain__icontains=filters.q))
+    if with_category:
+        qs = qs.filter(CATEGORIES[filters.category][1])
+    return qs
+
+
+def target_summary(*, filters: TargetFilters) -> dict:
+    """The five metric cards for the accounts the filters select (one query)."""
+    agg = _base(filters).aggregate(
+        target_accounts=Count("pk"),
+        accounts_with_open_deals=Count("pk", filter=Q(rollup__open_deals_count__gt=0)),
+        open_deal_value=Sum("rollup__open_deal_value"),
+        no_buying_role=Count(
+            "pk", filter=Q(rollup__has_any_buying_role=False) | Q(rollup__isnull=True)
+        ),
+        missing_decision_makers=Count(
+            "pk", filter=Q(rollup__has_decision_maker=False) | Q(rollup__isnull=True)
+        ),
+    )
+    agg["open_deal_value"] = agg["open_deal_value"] or Decimal("0.00")
+    return agg
+
+
+def target_category_counts(*, filters: TargetFilters) -> dict[str, int]:
+    """How many targets fall in each sidebar category under the other filters (one query)."""
+    aggregates = {key: Count("pk", filter=q) for key, (_, q) in CATEGORIES.items()}
+    aggregates["all"] = Count("pk")
+    return _base(filters, with_category=False).aggregate(**aggregates)
+
+
+# --- Keyset pagination -------------------------------------------------------------------
+
+ROW_FIELDS = (
+    "id",
+    "name",
+    "domain",
+    "owner_id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "target_since",
+    "target_source",
+    "rollup__contacts_count",
+    "rollup__open_deals_count",
+    "rollup__open_deal_value",
+    "rollup__last_touch_at",
+    "rollup__last_engagement_at",
+    "rollup__last_engagement_consented_at",
+    "rollup__next_scheduled_at",
+    "rollup__has_decision_maker",
+    "rollup__has_blocker",
+    "rollup__open_tasks_count",
+    "rollup__calls_count",
+    "rollup__meetings_count",
+)
+
+
+@dataclass
+class TargetPage:
+    rows: list[dict]
+    sort: str
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode(payload: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload, default=str).encode()).decode()
+
+
+def _decode(cursor: str) -> dict:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        assert isinstance(payload, dict) and isinstance(payload["id"], int)
+        assert payload["d"] in ("n", "p")
+        return payload
+    except (ValueError, KeyError, AssertionError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ApplicationError("That page cursor is not valid.", field="cursor") from exc
+
+
+def _cast(column: str, value):
+    if value is None:
+        return None
+    if column.endswith("_at"):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise ApplicationError("That page cursor is not valid.", field="cursor")
+        return parsed
+    if column.endswith("_value"):
+        return Decimal(str(value))
+    if column.endswith("_count"):
+        return int(value)
+    return str(value)
+
+
+def _after(column: str, descending: bool, nulls_last: bool, value, pk: int) -> Q:
+    """Rows strictly after (value, pk) in the order (column dir, nulls placement, pk dir)."""
+    op = "lt" if descending else "gt"
+    if value is None:
+        q = Q(**{f"{column}__isnull": True, f"pk__{op}": pk})
+        return q if nulls_last else q | Q(**{f"{column}__isnull": False})
+    q = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk})
+    return q | Q(**{f"{column}__isnull": True}) if nulls_last else q
+
+
+def _ordering(column: str, descending: bool, nulls_last: bool):
+    expr = F(column).desc if descending else F(column).asc
+    tie = "-pk" if descending else "pk"
+    return [expr(nulls_last=True) if nulls_last else expr(nulls_first=True), tie]
+
+
+def target_page(
+    *, filters: TargetFilters, sort: str = DEFAULT_SORT, cursor: str | None = None, size=None
+) -> TargetPage:
+    """One page of target rows, keyset-paged in one query whatever the page size."""
+    try:
+        size = int(size or PAGE_SIZE)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("page_size must be a number.", field="page_size") from exc
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ApplicationError(
+            f"page_size must be between 1 and {MAX_PAGE_SIZE}.", field="page_size"
+        )
+    sort = sort or DEFAULT_SORT
+    key = sort.lstrip("-")
+    columns = sort_fields()
+    if key not in columns:
+        raise ApplicationError(
+            f"Unknown ordering '{sort}'; choose one of {', '.join(columns)} (prefix - to reverse).",
+            field="ordering",
+        )
+    column = columns[key]
+    descending = sort.startswith("-")
+    qs = _base(filters)
+    direction = "n"
+    if cursor:
+        payload = _decode(cursor)
+        direction = payload["d"]
+        value = _cast(column, payload.get("v"))
+        if direction == "p":  # walk backwards: the reverse order, nulls on the other side
+            qs = qs.filter(_after(column, not descending, False, value, payload["id"]))
+        else:
+            qs = qs.filter(_after(column, descending, True, value, payload["id"]))
+    if direction == "p":
+        qs = qs.order_by(*_ordering(column, not descending, False))
+    else:
+        qs = qs.order_by(*_ordering(column, descending, True))
+    rows = list(qs.values(*ROW_FIELDS)[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+    engagement = engagement_field()
+    for row in rows:
+        row["last_engagement"] = row[engagement]
+    has_next = has_more if direction == "n" else bool(cursor)
+    has_previous = bool(cursor) if direction == "n" else has_more
+
+    def make(row, d):
+        return _encode({"v": row[column], "id": row["id"], "d": d})
+
+    return TargetPage(
+        rows=rows,
+        sort=sort,
+        next_cursor=make(rows[-1], "n") if rows and has_next else None,
+        previous_cursor=make(rows[0], "p") if rows and has_previous else None,
+    )
+
+
+# --- Filter choices, the "select targets" search, prospects, overview ------------------
+
+
+def owner_choices() -> list[dict]:
+    return list(
+        User.objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .values("id", "username", "first_name", "last_name")
+    )
+
+
+def team_choices() -> list[dict]:
+    return list(Team.objects.order_by("name").values("id", "name"))
+
+
+def non_target_search(*, q: str = "", limit: int = 25) -> list[dict]:
+    """Companies that are not targets yet, for the "select target accounts" panel."""
+    qs = Account.objects.filter(is_target=False)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(domain__icontains=q))
+    return list(
+        qs.order_by("name", "id").values(
+            "id", "name", "domain", "industry", "fit_score", "owner__username"
+        )[:limit]
+    )
+
+
+PROSPECT_DAYS = 30
+
+
+def _engagement_q(since: datetime) -> Q:
+    q = Q(
+        type__in=ENGAGEMENT_TYPES,
+        initiated_by=Activity.InitiatedBy.CONTACT,
+        is_bot=False,
+        occurred_at__gte=since,
+        occurred_at__lte=timezone.now(),
+    )
+    if settings.GDPR_MODE:
+        q &= ~Q(contact__legal_basis=Contact.LegalBasis.NONE)
+    return q
+
+
+def engagement_by_account(*, account_ids=None, limit: int | None = None) -> list[dict]:
+    """Contact-initiated engagement in the last 30 days per non-target account, most first."""
+    since = timezone.now() - timedelta(days=PROSPECT_DAYS)
+    qs = Activity.objects.filter(_engagement_q(since), account__is_target=False)
+    if account_ids is not None:
+        qs = qs.filter(account_id__in=account_ids)
+    qs = (
+        qs.values("account_id")
+        .annotate(engagements=Count("id"), contacts=Count("contact_id", distinct=True))
+        .order_by("-engagements", "account_id")
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def prospects(*, limit: int = 25) -> list[dict]:
+    """Non-target accounts with contact-initiated engagement in the last 30 days, ranked by it."""
+    counts = engagement_by_account(limit=limit)
+    accounts = {
+        a["id"]: a
+        for a in Account.objects.filter(pk__in=[c["account_id"] for c in counts]).values(
+            "id", "name", "domain", "industry", "fit_score", "owner__username"
+        )
+    }
+    return [
+        {**accounts[c["account_id"]], "engagements": c["engagements"], "contacts": c["contacts"]}
+        for c in counts
+        if c["account_id"] in accounts
+    ]
+
+
+def account_overview(*, account: Account) -> dict:
+    """The overview of one account: activities, contacts, stakeholders, deals, pages viewed."""
+    activities = list(
+        Activity.objects.filter(Q(account=account) | Q(contact__account_links__account=account))
+        .distinct()
+        .select_related("contact", "user")
+        .order_by("-occurred_at", "-id")[:25]
+    )
+    contacts = list(
+        Contact.objects.filter(account=account).order_by("last_name", "first_name", "id")[:100]
+    )
+    stakeholder_ids = (
+        Activity.objects.filter(
+            Q(account=account) | Q(contact__account_links__account=account), user__isnull=False
+        )
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    counts = {row["user_id"]: row["n"] for row in stakeholder_ids[:50]}
+    from sales_actions.models import Task
+
+    creators = set(
+        Task.objects.filter(account=account, created_by__isnull=False).values_list(
+            "created_by_id", flat=True
+        )[:50]
+    )
+    users = {u.pk: u for u in User.objects.filter(pk__in=set(counts) | creators)}
+    stakeholders = [
+        {"user": users[pk], "activities": counts.get(pk, 0)}
+        for pk in sorted(users, key=lambda pk: (-counts.get(pk, 0), users[pk].username))
+    ]
+    deals = list(Opportunity.objects.filter(account=account).order_by("-created_at", "-id")[:50])
+    pages = list(
+        Activity.objects.filter(
+            Q(account=account) | Q(contact__account_links__account=account),
+            type=Activity.Type.WEB_VISIT,
+        )
+        .exclude(url="")
+        .values("url")
+        .annotate(views=Count("id", distinct=True))
+        .order_by("-views", "url")[:25]
+    )
+    return {
+        "activities": activities,
+        "contacts": contacts,
+        "stakeholders": stakeholders,
+        "deals": deals,
+        "pages": pages,
+    }

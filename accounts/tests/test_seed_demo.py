@@ -1,0 +1,150 @@
+import os
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.demo import demo_seed
+from accounts.models import (
+    Account,
+    Activity,
+    BuyingRole,
+    Contact,
+    ContactAccount,
+    Lead,
+    Opportunity,
+    Product,
+    User,
+)
+from conftest import skip_or_fail
+from sales_actions.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "counts": {
+            "accounts": Account.objects.count(),
+            "contacts": Contact.objects.count(),
+            "activities": Activity.objects.count(),
+            "leads": Lead.objects.count(),
+            "opportunities": Opportunity.objects.count(),
+            "tasks": Task.objects.count(),
+        },
+        "domains": list(Account.objects.order_by("id").values_list("domain", flat=True)[:10]),
+        "first_names": list(
+            Contact.objects.order_by("id").values_list("first_name", flat=True)[:20]
+        ),
+    }
+
+
+def _wipe():
+    for model in (Activity, Task, Opportunity, Lead, ContactAccount, Contact, Account):
+        model.objects.all().delete()
+
+
+def test_same_seed_gives_same_data_and_another_seed_does_not():
+    demo_seed(accounts=6, seed=7, activities_per_contact=2, run_hooks=False)
+    first = _snapshot()
+    _wipe()
+    demo_seed(accounts=6, seed=7, activities_per_contact=2, run_hooks=False)
+    assert _snapshot() == first
+    _wipe()
+    demo_seed(accounts=6, seed=8, activities_per_contact=2, run_hooks=False)
+    assert _snapshot()["domains"] != first["domains"]
+
+
+def test_tiny_data_set_covers_every_type_stage_and_status():
+    result = demo_seed(accounts=3, seed=1, activities_per_contact=1, run_hooks=False)
+
+    assert set(Activity.objects.values_list("type", flat=True)) == set(Activity.Type.values)
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Opportunity.Stage.values)
+    assert set(Lead.objects.values_list("status", flat=True)) == set(Lead.Status.values)
+    assert result.counts["accounts"] == 3
+    assert Task.objects.filter(status="open").exists()
+    assert Product.objects.exclude(keywords=[]).count() >= 5
+
+
+def test_rows_are_consistent_with_the_services_rules():
+    demo_seed(accounts=8, seed=3, activities_per_contact=3, target_share=0.5, run_hooks=False)
+
+    # Every activity's account is its contact's primary account.
+    contacts = dict(Contact.objects.values_list("id", "account_id"))
+    for contact_id, account_id in Activity.objects.values_list("contact_id", "account_id"):
+        assert contacts[contact_id] == account_id
+    # Every contact is linked to its primary account.
+    assert ContactAccount.objects.filter(is_primary=True).count() == Contact.objects.count()
+    # Touches have a user, engagements none; web visits have URLs.
+    assert not Activity.objects.filter(initiated_by="user", user__isnull=True).exists()
+    assert not Activity.objects.filter(type="web_visit", url="").exists()
+    assert Account.objects.filter(is_target=True).count() == 4
+    assert not Account.objects.filter(is_target=True, target_since__isnull=True).exists()
+    # Buying roles follow titles: C-level people decide, individual contributors do not.
+    dm = Contact.objects.filter(title__startswith="Chief")
+    assert dm.exists()
+    assert all(BuyingRole.DECISION_MAKER in c.buying_roles for c in dm)
+    for c in Contact.objects.filter(title__in=["Software Engineer", "Financial Analyst"]):
+        assert BuyingRole.DECISION_MAKER not in c.buying_roles
+    # Only booked meetings are in the future.
+    from django.utils import timezone
+
+    future = Activity.objects.filter(occurred_at__gt=timezone.now())
+    assert future.exists()
+    assert set(future.values_list("type", flat=True)) == {"meeting"}
+    # Closed deals closed in the past; open ones close ahead.
+    today = timezone.now().date()
+    assert not Opportunity.objects.filter(stage="closed_won", close_date__gt=today).exists()
+    assert not Opportunity.objects.filter(stage="prospecting", close_date__lt=today).exists()
+
+
+def test_command_creates_logins_and_if_empty_does_nothing_but_print_them():
+    out = StringIO()
+    call_command("seed_demo", accounts=2, seed=1, no_app_hooks=True, stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8000" in text
+    assert "demo-marketer-2026!" in text
+    assert User.objects.get(username="marketer").check_password("demo-marketer-2026!")
+    assert User.objects.get(username="rep1").role == "sales_rep"
+    before = Activity.objects.count()
+
+    out = StringIO()
+    call_command("seed_demo", accounts=50, if_empty=True, stdout=out)
+    assert Account.objects.count() == 2
+    assert Activity.objects.count() == before
+    assert "already exist" in out.getvalue()
+    assert "demo-admin-2026!" in out.getvalue()
+
+
+def test_app_hooks_are_called_with_rng_stdout_and_scale(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+    module = types.ModuleType("analytics.demo")
+    module.seed_demo = lambda *, rng, stdout, scale: calls.append((rng.random(), scale))
+    monkeypatch.setitem(sys.modules, "analytics.demo", module)
+    monkeypatch.setattr("accounts.demo.DEMO_APPS", ("analytics",))
+
+    demo_seed(accounts=2, seed=5, activities_per_contact=1)
+
+    assert len(calls) == 1 and calls[0][1] == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copy_path_on_postgresql_writes_rows_and_resets_sequences():
+    if connection.vendor != "postgresql":
+        skip_or_fail("DATABASE_URL is not PostgreSQL: the COPY path needs it")
+    result = demo_seed(accounts=4, seed=2, activities_per_contact=2, run_hooks=False)
+    assert result.counts["activities"] == Activity.objects.count() > 0
+    assert set(Activity.objects.values_list("type", flat=True)) == set(Activity.Type.values)
+    # Sequences follow the copied ids: the ORM can insert right after.
+    account = Account.objects.create(name="After COPY", domain="after-copy.example")
+    assert account.pk > Account.objects.exclude(pk=account.pk).order_by("-pk").first().pk
+    contact = Contact.objects.create(email="after@copy.example", account=account)
+    assert contact.pk == Contact.objects.order_by("-pk").first().pk
+    metadata = Activity.objects.filter(type="call").values_list("metadata", flat=True).first()
+    assert "outcome" in metadata
+    assert os.environ.get("DATABASE_URL", "").startswith("postgres")

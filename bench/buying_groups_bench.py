@@ -164,7 +164,7 @@ def build(args) -> dict:
         ]
 
         def activities():
-            for i in range(n_contacts * args.activities_per_contact):
+            for _ in range(n_contacts * args.activities_per_contact):
                 contact = first_contact + rng.randrange(n_contacts)
                 account = first_account + (contact - first_contact) // 10
                 kind = rng.choice(kinds)

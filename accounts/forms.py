@@ -143,6 +143,10 @@ class OwnedForm(HubForm):
             owner.initial = user.pk
             owner.help_text = "Sales reps own what they create and edit."
             self.initial["owner"] = user.pk
+        else:
+            owner.empty_label = "Unassigned"
+            if getattr(self, "instance", None) is None:
+                self.initial.setdefault("owner", user.pk)  # the creator, as in any CRM
 
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -220,7 +224,10 @@ class ContactForm(OwnedForm):
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     source_campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, label="Source campaign"
+        queryset=Campaign.objects.order_by("name"),
+        required=False,
+        label="Source campaign",
+        empty_label="None",
     )
     allow_email = forms.BooleanField(required=False, label="Allow email")
     allow_bulk_email = forms.BooleanField(required=False, label="Allow bulk (marketing) email")
@@ -346,7 +353,9 @@ class ContactForm(OwnedForm):
 
 class LeadForm(OwnedForm):
     topic = forms.CharField(max_length=255, required=False)
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("name"), required=False)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.order_by("name"), required=False, empty_label="None"
+    )
     contact = ContactPickField(label="Contact")
     account = AccountPickField(
         label="Account", help_text="Filled from the contact when left empty."
@@ -355,7 +364,10 @@ class LeadForm(OwnedForm):
     score = forms.IntegerField(initial=0)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     source_campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, label="Source campaign"
+        queryset=Campaign.objects.order_by("name"),
+        required=False,
+        label="Source campaign",
+        empty_label="None",
     )
 
     def __init__(

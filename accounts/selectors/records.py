@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import (
@@ -85,9 +85,20 @@ def _decode_cursor(cursor: str) -> tuple[list, str] | None:
 
 
 def keyset_page(
-    queryset: QuerySet, *, key: SortKey, descending: bool, cursor: str = "", size: int = PAGE_SIZE
+    queryset: QuerySet,
+    *,
+    key: SortKey,
+    descending: bool,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+    related: tuple[str, ...] = (),
 ) -> KeysetPage:
-    """One page of ``queryset`` ordered by ``key`` then id, both ascending or both descending."""
+    """One page of ``queryset`` ordered by ``key`` then id, both ascending or both descending.
+
+    ``related`` objects are fetched for the page's rows afterwards (one query each):
+    joining them into the paged query would make the database sort the joined rows of
+    the whole table whenever the sort key has no index.
+    """
     queryset = queryset.annotate(_sort=key.expression)
     decoded = _decode_cursor(cursor)
     backwards = bool(decoded and decoded[1] == "p")
@@ -105,6 +116,8 @@ def keyset_page(
     rows = rows[:size]
     if backwards:
         rows.reverse()
+    if related:
+        prefetch_related_objects(rows, *related)
     page = KeysetPage(items=rows)
     if rows:
         first, last = rows[0], rows[-1]
@@ -129,9 +142,15 @@ ACCOUNT_SORTS: dict[str, SortKey] = {
 }
 
 
+ACCOUNT_ROW_RELATED = ("owner__team",)
+CONTACT_ROW_RELATED = ("account", "owner")
+LEAD_ROW_RELATED = ("contact", "account", "product", "owner")
+OPPORTUNITY_ROW_RELATED = ("account", "owner")
+
+
 def account_list_queryset() -> QuerySet[Account]:
-    """Accounts with what a list row shows: owner and their team in the same query."""
-    return Account.objects.select_related("owner", "owner__team")
+    """Accounts to page through; rows get ACCOUNT_ROW_RELATED attached afterwards."""
+    return Account.objects.all()
 
 
 def account_contact_counts(account_ids: list[int]) -> dict[int, int]:
@@ -201,14 +220,15 @@ def timeline(
 # --- Contacts -------------------------------------------------------------------------
 
 CONTACT_SORTS: dict[str, SortKey] = {
-    "name": SortKey("Name", Lower("last_name")),
+    # Plain last_name so the (last_name, first_name) index serves the default order.
+    "name": SortKey("Name", F("last_name")),
     "engagement": SortKey("Engagement", F("engagement_score"), descending=True),
     "created": SortKey("Created", F("created_at"), descending=True),
 }
 
 
 def contact_list_queryset() -> QuerySet[Contact]:
-    return Contact.objects.select_related("account", "owner")
+    return Contact.objects.all()
 
 
 def contact_detail(*, pk: int) -> Contact:
@@ -247,7 +267,7 @@ LEAD_LIFECYCLE = [
 
 
 def lead_list_queryset() -> QuerySet[Lead]:
-    return Lead.objects.select_related("contact", "account", "product", "owner")
+    return Lead.objects.all()
 
 
 def lead_detail(*, pk: int) -> Lead:
@@ -282,7 +302,7 @@ OPPORTUNITY_SORTS: dict[str, SortKey] = {
 
 
 def opportunity_list_queryset() -> QuerySet[Opportunity]:
-    return Opportunity.objects.select_related("account", "owner")
+    return Opportunity.objects.all()
 
 
 # --- Pickers --------------------------------------------------------------------------

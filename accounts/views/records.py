@@ -70,7 +70,9 @@ def _query(request, **changes) -> str:
     return f"{request.path}?{encoded}" if encoded else request.path
 
 
-def _paged_list(request, *, queryset, filterset_class, sorts, default_sort: str) -> dict:
+def _paged_list(
+    request, *, queryset, filterset_class, sorts, default_sort: str, related=()
+) -> dict:
     """Filter, sort and keyset-page a list; the context every list template reads."""
     filterset = filterset_class(request.GET or None, queryset=queryset)
     rows = filterset.qs
@@ -81,7 +83,11 @@ def _paged_list(request, *, queryset, filterset_class, sorts, default_sort: str)
         sort, key_name = default_sort, default_sort.lstrip("-")
         descending = default_sort.startswith("-")
     page = selectors.keyset_page(
-        rows, key=sorts[key_name], descending=descending, cursor=request.GET.get("cursor", "")
+        rows,
+        key=sorts[key_name],
+        descending=descending,
+        cursor=request.GET.get("cursor", ""),
+        related=related,
     )
     page.next_url = _query(request, cursor=page.next_cursor)
     page.previous_url = _query(request, cursor=page.previous_cursor)
@@ -162,6 +168,7 @@ def account_list(request):
         queryset=selectors.account_list_queryset(),
         filterset_class=AccountFilter,
         sorts=selectors.ACCOUNT_SORTS,
+        related=selectors.ACCOUNT_ROW_RELATED,
         default_sort="name",
     )
     counts = selectors.account_contact_counts([a.pk for a in context["rows"]])
@@ -335,6 +342,7 @@ def contact_list(request):
         queryset=selectors.contact_list_queryset(),
         filterset_class=ContactFilter,
         sorts=selectors.CONTACT_SORTS,
+        related=selectors.CONTACT_ROW_RELATED,
         default_sort="name",
     )
     account_id = request.GET.get("account") or request.GET.get("associated_account") or ""
@@ -469,6 +477,7 @@ def lead_list(request):
         queryset=selectors.lead_list_queryset(),
         filterset_class=LeadFilter,
         sorts=selectors.LEAD_SORTS,
+        related=selectors.LEAD_ROW_RELATED,
         default_sort="-created",
     )
     context.update(
@@ -589,6 +598,7 @@ def opportunity_list(request):
         queryset=selectors.opportunity_list_queryset(),
         filterset_class=OpportunityFilter,
         sorts=selectors.OPPORTUNITY_SORTS,
+        related=selectors.OPPORTUNITY_ROW_RELATED,
         default_sort="-created",
     )
     for deal in context["rows"]:

@@ -69,7 +69,7 @@ class TargetPageSerializer(serializers.Serializer):
     results = TargetRowSerializer(many=True)
 
 
-class SummarySerializer(serializers.Serializer):
+class TargetSummarySerializer(serializers.Serializer):
     target_accounts = serializers.IntegerField()
     accounts_with_open_deals = serializers.IntegerField()
     open_deal_value = serializers.DecimalField(max_digits=18, decimal_places=2)
@@ -171,7 +171,7 @@ class TargetAccountDetailView(APIView):
 class TargetSummaryView(APIView):
     """The five metric cards for the same filters as the rows."""
 
-    @extend_schema(parameters=FILTER_PARAMS, responses=SummarySerializer)
+    @extend_schema(parameters=FILTER_PARAMS, responses=TargetSummarySerializer)
     def get(self, request):
         filters = selectors.target_filters_parse(request.query_params)
         data = selectors.target_summary(filters=filters)
@@ -367,6 +367,7 @@ class TargetingRuleRunView(APIView):
     """Apply one rule (or, without an id, every active rule) to all accounts now."""
 
     @extend_schema(
+        operation_id="targeting_rules_run",
         request=None,
         responses=inline_serializer("RuleRun", {"added": serializers.IntegerField()}),
     )
@@ -376,6 +377,18 @@ class TargetingRuleRunView(APIView):
             get_object_or_404(TargetingRule, pk=pk)
         added = rules.targeting_rules_run(rule_id=pk)
         return Response({"added": added})
+
+
+class TargetingRuleRunAllView(TargetingRuleRunView):
+    """Apply every active rule to all accounts now."""
+
+    @extend_schema(
+        operation_id="targeting_rules_run_all",
+        request=None,
+        responses=inline_serializer("RuleRunAll", {"added": serializers.IntegerField()}),
+    )
+    def post(self, request):
+        return super().post(request)
 
 
 urlpatterns = [
@@ -411,7 +424,7 @@ urlpatterns = [
         TargetingRulePreviewView.as_view(),
         name="targeting-rule-preview",
     ),
-    path("targeting-rules/run/", TargetingRuleRunView.as_view(), name="targeting-rules-run"),
+    path("targeting-rules/run/", TargetingRuleRunAllView.as_view(), name="targeting-rules-run"),
     path(
         "targeting-rules/<int:pk>/", TargetingRuleDetailView.as_view(), name="targeting-rule-detail"
     ),

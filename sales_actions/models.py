@@ -219,6 +219,9 @@ class SalesEmail(models.Model):
     click_count = models.PositiveIntegerField(default=0)
     bot_open_count = models.PositiveIntegerField(default=0)
     bot_click_count = models.PositiveIntegerField(default=0)
+    # The email_sent activity is written per chunk after sending (one change
+    # notification per chunk, not per email); this flag makes that write exactly-once.
+    activity_recorded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

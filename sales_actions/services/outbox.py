@@ -22,7 +22,8 @@ from django.utils import timezone
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import is_admin
 from accounts.models import Activity, User
-from accounts.services import activity_record
+from accounts.services import ActivityInput, activities_record_bulk
+from accounts.services.activities import BULK_MAX
 from sales_actions.messages import message_build
 from sales_actions.models import BatchAttachment, SalesEmail
 
@@ -61,30 +62,54 @@ def _describe(exc: Exception) -> str:
 
 
 def email_mark_sent(email: SalesEmail, *, at=None) -> bool:
-    """sending/unknown → sent, with its email_sent activity, in one transaction."""
+    """sending/unknown → sent (its email_sent activity follows via sent_activities_record)."""
     at = at or timezone.now()
+    updated = SalesEmail.objects.filter(pk=email.pk, status__in=[St.SENDING, St.UNKNOWN]).update(
+        status=St.SENT, sent_at=at, error=""
+    )
+    return bool(updated)
+
+
+def sent_activities_record(*, email_ids=None, older_than=None) -> int:
+    """Write the email_sent activity of sent rows that lack it, once each, in bulk."""
+    rows = SalesEmail.objects.filter(status=St.SENT, activity_recorded=False)
+    if email_ids is not None:
+        rows = rows.filter(pk__in=email_ids)
+    if older_than is not None:
+        rows = rows.filter(sent_at__lt=older_than)
+    done = 0
     with transaction.atomic():
-        updated = SalesEmail.objects.filter(
-            pk=email.pk, status__in=[St.SENDING, St.UNKNOWN]
-        ).update(status=St.SENT, sent_at=at, error="")
-        if not updated:
-            return False
-        activity_record(
-            contact=email.contact,
-            type=Activity.Type.EMAIL_SENT,
-            occurred_at=at,
-            user=email.sender,
-            subject=email.subject,
-            metadata={
-                "sales_email": email.pk,
-                "template": email.template_id,
-                "template_name": email.template.name,
-                "sender": email.sender_id,
-                "message_id": email.message_id,
-                "kind": email.kind,
-            },
+        locked = list(
+            rows.select_for_update(skip_locked=True, of=("self",))
+            .select_related("template")
+            .order_by("pk")[:BULK_MAX]
         )
-    return True
+        if not locked:
+            return 0
+        activities_record_bulk(
+            [
+                ActivityInput(
+                    contact_id=email.contact_id,
+                    type=Activity.Type.EMAIL_SENT,
+                    occurred_at=email.sent_at,
+                    user_id=email.sender_id,
+                    subject=email.subject,
+                    metadata={
+                        "sales_email": email.pk,
+                        "template": email.template_id,
+                        "template_name": email.template.name,
+                        "sender": email.sender_id,
+                        "message_id": email.message_id,
+                        "kind": email.kind,
+                    },
+                )
+                for email in locked
+            ]
+        )
+        done = SalesEmail.objects.filter(pk__in=[e.pk for e in locked]).update(
+            activity_recorded=True
+        )
+    return done
 
 
 def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
@@ -109,12 +134,16 @@ def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
         raise TransientSendError(_describe(exc), [e.pk for e in pending]) from exc
     attachments: dict[int, list] = {}
     retry: list[int] = []
+    sent: list[int] = []
     try:
+        # Each row is claimed (committed as "sending") before its SMTP call. To save a
+        # commit per email, the claim of the next row shares the transaction that marks
+        # the previous one sent; a crash in between leaves it "sending" → unknown, never
+        # resent blindly.
+        next_claimed: bool | None = None
         for index, email in enumerate(pending):
-            now = timezone.now()
-            claimed = SalesEmail.objects.filter(pk=email.pk, status=St.QUEUED).update(
-                status=St.SENDING, sending_at=now, attempts=F("attempts") + 1
-            )
+            claimed = _claim(email.pk) if next_claimed is None else next_claimed
+            next_claimed = None
             if not claimed:
                 counts["skipped"] += 1
                 continue
@@ -151,16 +180,32 @@ def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
                 counts["unknown"] += 1
                 retry.extend(e.pk for e in pending[index + 1 :])
                 break
-            email_mark_sent(email)
+            following = pending[index + 1] if index + 1 < len(pending) else None
+            with transaction.atomic():
+                email_mark_sent(email)
+                if following is not None:
+                    next_claimed = _claim(following.pk)
+            sent.append(email.pk)
             counts["sent"] += 1
     finally:
         try:
             connection.close()
         except Exception:  # noqa: BLE001
             log.warning("closing the mail connection failed", exc_info=True)
+        if sent:
+            sent_activities_record(email_ids=sent)
     if retry:
         raise TransientSendError("the mail server deferred; will retry", retry)
     return counts
+
+
+def _claim(email_id: int) -> bool:
+    """queued → sending; False when another run got there first."""
+    return bool(
+        SalesEmail.objects.filter(pk=email_id, status=St.QUEUED).update(
+            status=St.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    )
 
 
 def _reopen(connection) -> None:
@@ -195,7 +240,9 @@ def sales_emails_sweep(*, now=None) -> dict[str, int]:
     )
     if ids:
         _enqueue(ids)
-    return {"unknown": unknown, "requeued": len(ids)}
+    # Rows a worker sent but died before writing their activity.
+    recorded = sent_activities_record(older_than=now - timedelta(seconds=60))
+    return {"unknown": unknown, "requeued": len(ids), "activities": recorded}
 
 
 RECONCILE_OUTCOMES = ("sent", "resend", "failed")
@@ -214,6 +261,7 @@ def sales_email_reconcile(*, email: SalesEmail, outcome: str, user: User | None 
         )
     if outcome == "sent":
         email_mark_sent(email, at=email.sending_at)
+        sent_activities_record(email_ids=[email.pk])
     elif outcome == "failed":
         SalesEmail.objects.filter(pk=email.pk, status=St.UNKNOWN).update(
             status=St.FAILED, error=(email.error + " Marked failed by reconcile.").strip()

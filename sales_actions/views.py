@@ -281,7 +281,8 @@ def report(request):
 
 
 def _send_target(params) -> dict:
-    """Who the dialog addresses: ?contact=, ?contacts=1,2, ?account= or ?opportunity=."""
+    """Who the dialog addresses: ?contact=, ?selected= (repeated), ?contacts=1,2, ?account=
+    or ?opportunity= (the buying-group members tab sends its ticked ``selected`` boxes)."""
     if params.get("account"):
         account = get_object_or_404(Account, pk=_int(params["account"]))
         return {
@@ -296,7 +297,7 @@ def _send_target(params) -> dict:
             "label": f"all contacts of the opportunity {opportunity.name}",
             "query": {"opportunity": opportunity.pk},
         }
-    raw = params.getlist("contact") + [
+    raw = params.getlist("contact") + params.getlist("selected") + [
         part for value in params.getlist("contacts") for part in value.split(",")
     ]
     ids = [_int(v) for v in raw if str(v).strip()]

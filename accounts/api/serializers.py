@@ -406,6 +406,7 @@ class BulkErrorItemSerializer(serializers.Serializer):
 
 class BulkErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField()
     errors = BulkErrorItemSerializer(many=True)
 
 

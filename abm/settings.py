@@ -168,6 +168,24 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://" + str(BASE_DIR /
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ABM Hub <hub@localhost>")
 
+# Sales emails (sales_actions): Message-IDs, reply and unsubscribe addresses, tracking.
+_SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+SALES_EMAIL_MESSAGE_ID_DOMAIN = env("SALES_EMAIL_MESSAGE_ID_DOMAIN", default=_SITE_HOST)
+# Replies to reply+<token>@<domain> are matched even without In-Reply-To; "" turns it off.
+SALES_EMAIL_REPLY_DOMAIN = env("SALES_EMAIL_REPLY_DOMAIN", default="")
+SALES_EMAIL_UNSUBSCRIBE_ADDRESS = env(
+    "SALES_EMAIL_UNSUBSCRIBE_ADDRESS", default=f"unsubscribe@{SALES_EMAIL_MESSAGE_ID_DOMAIN}"
+)
+# Shared secret of POST /api/v1/inbound-email/ (header X-Inbound-Secret); "" disables it.
+SALES_EMAIL_INBOUND_SECRET = env("SALES_EMAIL_INBOUND_SECRET", default="")
+SALES_EMAIL_CHUNK_SIZE = env.int("SALES_EMAIL_CHUNK_SIZE", default=50)
+SALES_EMAIL_SENDING_LEASE_SECONDS = env.int("SALES_EMAIL_SENDING_LEASE_SECONDS", default=300)
+SALES_EMAIL_REQUEUE_SECONDS = env.int("SALES_EMAIL_REQUEUE_SECONDS", default=120)
+# Opens/clicks sooner than this after sending are scanners, not people.
+SALES_EMAIL_BOT_SECONDS = env.int("SALES_EMAIL_BOT_SECONDS", default=10)
+# Mail privacy proxies (Apple Mail Privacy Protection fetches from Apple's 17.0.0.0/8).
+SALES_EMAIL_PROXY_NETWORKS = env.list("SALES_EMAIL_PROXY_NETWORKS", default=["17.0.0.0/8"])
+
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -218,9 +236,50 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings ------------------------------------------------------------
 # GDPR mode: contacts whose legal basis is "none" are left out of engagement columns.
 GDPR_MODE = env.bool("GDPR_MODE", default=False)
+# Target accounts: seconds a burst of changes is gathered before one rollup refresh.
+ROLLUP_DEBOUNCE_SECONDS = env.int("ROLLUP_DEBOUNCE_SECONDS", default=2)
 CSV_IMPORT_INLINE_MAX_ROWS = env.int("CSV_IMPORT_INLINE_MAX_ROWS", default=500)
 CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
+
+# --- Buying groups -----------------------------------------------------------------
+# Engagement = sum over activities in the window of weight(type) x 0.5^(age / half-life),
+# mapped to 0-100 by 100 x (1 - e^(-points / scale)). Bot-flagged events never count.
+BUYING_GROUP_ENGAGEMENT = {
+    "weights": {
+        "email_replied": 10,
+        "meeting": 8,
+        "event_attended": 7,
+        "form_submitted": 6,
+        "call": 5,
+        "document_viewed": 4,
+        "email_clicked": 3,
+        "event_registered": 3,
+        "web_visit": 2,
+        "email_opened": 1,
+    },
+    "half_life_days": env.float("BUYING_GROUP_HALF_LIFE_DAYS", default=7.0),
+    "window_days": env.int("BUYING_GROUP_WINDOW_DAYS", default=30),
+    "person_scale": env.float("BUYING_GROUP_PERSON_SCALE", default=20.0),
+    "group_scale": env.float("BUYING_GROUP_GROUP_SCALE", default=60.0),
+}
+# Intent: product mentions in the group's visits, forms, documents and clicks.
+BUYING_GROUP_INTENT = {
+    "window_days": env.int("BUYING_GROUP_INTENT_WINDOW_DAYS", default=90),
+    "half_life_days": env.float("BUYING_GROUP_INTENT_HALF_LIFE_DAYS", default=14.0),
+    "signal_weights": {"solution": 3.0, "product": 2.0, "keyword": 1.0},
+    # Levels: at least `low` points to show at all (the confidence threshold).
+    "thresholds": {"low": 2.0, "medium": 5.0, "high": 10.0},
+}
+BUYING_GROUP_BULK_MAX = 50
+# Seconds a burst of activity is gathered before the scores worker runs.
+BUYING_GROUP_DEBOUNCE_SECONDS = env.float("BUYING_GROUP_DEBOUNCE_SECONDS", default=0.3)
+BUYING_GROUP_RECOMPUTE_CHUNK = env.int("BUYING_GROUP_RECOMPUTE_CHUNK", default=50000)
+# AI summaries: any OpenAI-compatible chat-completions endpoint; unset = built-in summaries.
+LLM_API_URL = env("LLM_API_URL", default="")
+LLM_API_KEY = env("LLM_API_KEY", default="")
+LLM_MODEL = env("LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "accounts.models.Lead.Status",
         "TaskTypeEnum": "sales_actions.models.Task.Type",
         "TaskStatusEnum": "sales_actions.models.Task.Status",
+        "EmailTemplateKindEnum": "sales_actions.models.EmailTemplate.Kind",
+        "ImportJobKindEnum": "accounts.models.ImportJob.Kind",
     },
 }
 

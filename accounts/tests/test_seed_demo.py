@@ -93,6 +93,13 @@ def test_rows_are_consistent_with_the_services_rules():
     future = Activity.objects.filter(occurred_at__gt=timezone.now())
     assert future.exists()
     assert set(future.values_list("type", flat=True)) == {"meeting"}
+    # The target-accounts rollups were rebuilt for the directly written rows.
+    from accounts.models import AccountRollup
+
+    first = Account.objects.order_by("id").first()
+    rollup = AccountRollup.objects.get(account=first)
+    assert rollup.contacts_count == first.contact_links.count() > 0
+    assert AccountRollup.objects.count() == Account.objects.count()
     # Closed deals closed in the past; open ones close ahead.
     today = timezone.now().date()
     assert not Opportunity.objects.filter(stage="closed_won", close_date__gt=today).exists()
@@ -134,10 +141,24 @@ def test_app_hooks_are_called_with_rng_stdout_and_scale(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_copy_path_on_postgresql_writes_rows_and_resets_sequences():
+def test_copy_path_on_postgresql_writes_rows_and_resets_sequences(monkeypatch):
     if connection.vendor != "postgresql":
         skip_or_fail("DATABASE_URL is not PostgreSQL: the COPY path needs it")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'accounts_activity'::regclass "
+                "UNION ALL SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_activity'"
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    before = schema()
+    monkeypatch.setattr("accounts.demo.BULK_LOAD_MIN_ROWS", 0)  # take the big-load path
     result = demo_seed(accounts=4, seed=2, activities_per_contact=2, run_hooks=False)
+    # Foreign keys and indexes dropped for the load are all back.
+    assert schema() == before
+    assert len(before) >= 8
     assert result.counts["activities"] == Activity.objects.count() > 0
     assert set(Activity.objects.values_list("type", flat=True)) == set(Activity.Type.values)
     # Sequences follow the copied ids: the ORM can insert right after.
@@ -148,3 +169,10 @@ def test_copy_path_on_postgresql_writes_rows_and_resets_sequences():
     metadata = Activity.objects.filter(type="call").values_list("metadata", flat=True).first()
     assert "outcome" in metadata
     assert os.environ.get("DATABASE_URL", "").startswith("postgres")
+    # The restored foreign keys hold: an activity for a missing contact is refused.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(
+            contact_id=10**9, type="note", initiated_by="user", account_id=account.pk
+        )

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path
 from django.views.decorators.http import require_GET
 
@@ -68,7 +69,8 @@ def import_page(request):
                 if job.status == ImportJob.Status.SUCCEEDED:
                     messages.success(
                         request,
-                        f"Imported {job.total_rows} rows: {job.created_count} created, "
+                        f"Imported {job.total_rows} row{pluralize(job.total_rows)}: "
+                        f"{job.created_count} created, "
                         f"{job.updated_count} updated.",
                     )
                 elif job.status == ImportJob.Status.FAILED:

@@ -297,9 +297,11 @@ def _send_target(params) -> dict:
             "label": f"all contacts of the opportunity {opportunity.name}",
             "query": {"opportunity": opportunity.pk},
         }
-    raw = params.getlist("contact") + params.getlist("selected") + [
-        part for value in params.getlist("contacts") for part in value.split(",")
-    ]
+    raw = (
+        params.getlist("contact")
+        + params.getlist("selected")
+        + [part for value in params.getlist("contacts") for part in value.split(",")]
+    )
     ids = [_int(v) for v in raw if str(v).strip()]
     if not ids:
         raise Http404("No recipients given.")

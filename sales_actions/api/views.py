@@ -4,6 +4,7 @@ import hmac
 
 from django.conf import settings
 from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from accounts.models import User
 from sales_actions import selectors, services
 from sales_actions.api.serializers import (
     EmailTemplateSerializer,
@@ -49,6 +51,41 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         serializer.instance = services.workspace_update(
             user=self.request.user, workspace=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(
+        request=inline_serializer(
+            "WorkspaceAccessIn",
+            {"workspaces": serializers.ListField(child=serializers.IntegerField())},
+        ),
+        responses=inline_serializer(
+            "WorkspaceAccess",
+            {
+                "user": serializers.IntegerField(),
+                "limited": serializers.BooleanField(),
+                "workspaces": serializers.ListField(child=serializers.IntegerField()),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get", "put"], url_path=r"access/(?P<user_id>\d+)")
+    def access(self, request, user_id=None):
+        """The workspaces a user is limited to (PUT an empty list to lift the limit; admins)."""
+        target = get_object_or_404(User, pk=user_id)
+        if request.method == "PUT":
+            ids = request.data.get("workspaces")
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+                raise ApplicationError("workspaces must be a list of ids.", field="workspaces")
+            found = list(Workspace.objects.filter(pk__in=ids))
+            if len(found) != len(set(ids)):
+                raise ApplicationError("Some workspaces do not exist.", field="workspaces")
+            services.workspace_access_set(user=request.user, target=target, workspaces=found)
+        limited = selectors.workspace_ids_limited(target)
+        return Response(
+            {
+                "user": target.pk,
+                "limited": limited is not None,
+                "workspaces": sorted(limited or []),
+            }
         )
 
     def perform_destroy(self, instance):

@@ -176,3 +176,23 @@ def test_template_api_crud_and_transitions(api_as, sales_rep, marketer):
     assert bad.status_code == 400 and "subject" in bad.json()
     archived = api_as(marketer).post(f"/api/v1/email-templates/{pk}/archive/")
     assert archived.json()["status"] == "archived"
+
+
+def test_workspace_api_and_access_limits(api_as, admin, marketer, sales_rep):
+    created = api_as(marketer).post("/api/v1/workspaces/", {"name": "EMEA"}, format="json")
+    assert created.status_code == 201
+    assert (
+        api_as(sales_rep).post("/api/v1/workspaces/", {"name": "X"}, format="json").status_code
+        == 403
+    )
+    other = WorkspaceFactory(name="APAC")
+    url = f"/api/v1/workspaces/access/{sales_rep.pk}/"
+    body = {"workspaces": [created.json()["id"]]}
+    assert api_as(marketer).put(url, body, format="json").status_code == 403
+    limited = api_as(admin).put(url, body, format="json").json()
+    assert limited == {"user": sales_rep.pk, "limited": True, "workspaces": [created.json()["id"]]}
+    names = [w["name"] for w in api_as(sales_rep).get("/api/v1/workspaces/").json()["results"]]
+    assert names == ["EMEA"] and other.name not in names
+    bad = api_as(admin).put(url, {"workspaces": [999999]}, format="json")
+    assert bad.status_code == 400 and "workspaces" in bad.json()
+    assert api_as(admin).put(url, {"workspaces": []}, format="json").json()["limited"] is False

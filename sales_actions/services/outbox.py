@@ -233,16 +233,36 @@ def sales_emails_sweep(*, now=None) -> dict[str, int]:
         error="The worker stopped while sending; check the mail server before resending.",
     )
     stale = now - timedelta(seconds=settings.SALES_EMAIL_REQUEUE_SECONDS)
-    ids = list(
-        SalesEmail.objects.filter(status=St.QUEUED, queued_at__lt=stale)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:50_000]
-    )
+    ids = []
+    # While the broker still holds waiting tasks, old queued rows are just waiting their
+    # turn; only an idle queue means their task message was lost.
+    if _broker_backlog() == 0:
+        ids = list(
+            SalesEmail.objects.filter(status=St.QUEUED, queued_at__lt=stale)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:50_000]
+        )
     if ids:
         _enqueue(ids)
     # Rows a worker sent but died before writing their activity.
     recorded = sent_activities_record(older_than=now - timedelta(seconds=60))
     return {"unknown": unknown, "requeued": len(ids), "activities": recorded}
+
+
+def _broker_backlog() -> int:
+    """Tasks waiting in the default Celery queue (0 in eager mode or when unknown)."""
+    from sales_actions.tasks import sales_emails_deliver_task
+
+    app = sales_emails_deliver_task.app
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as conn:
+            ok = conn.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True)
+            return int(ok.message_count)
+    except Exception:  # noqa: BLE001 - an unreachable broker must not stop the sweep
+        log.warning("could not read the broker's queue length", exc_info=True)
+        return 0
 
 
 RECONCILE_OUTCOMES = ("sent", "resend", "failed")

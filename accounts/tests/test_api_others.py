@@ -7,7 +7,10 @@ from accounts.tests.factories import (
     AccountFactory,
     CampaignFactory,
     ContactFactory,
+    LeadFactory,
+    NoteFactory,
     ProductFactory,
+    TeamFactory,
     UserFactory,
 )
 from sales_actions.models import Task
@@ -212,3 +215,20 @@ def test_user_list_query_count(api_as, admin, django_assert_max_num_queries):
         rows = client.get("/api/v1/users/", {"page_size": 100}).json()["results"]
 
     assert len(rows) == 31
+
+
+@pytest.mark.parametrize("resource", ["leads", "campaigns", "products", "notes", "tasks", "teams"])
+def test_other_lists_do_not_query_per_row(api_as, admin, resource, django_assert_max_num_queries):
+    for i in range(20):
+        LeadFactory(owner=admin)
+        CampaignFactory(owner=admin)
+        ProductFactory()
+        NoteFactory(author=admin)
+        TaskFactory(owner=admin)
+        TeamFactory(name=f"Team {i}")
+    client = api_as(admin)
+
+    with django_assert_max_num_queries(2):
+        response = client.get(f"/api/v1/{resource}/", {"page_size": 100})
+
+    assert len(response.json()["results"]) >= 20

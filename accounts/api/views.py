@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ForbiddenError
@@ -52,15 +53,27 @@ ERROR_RESPONSES = {
 }
 
 
+class TokenRateThrottle(AnonRateThrottle):
+    """Slow down password guessing: a few sign-in attempts a minute per address."""
+
+    scope = "token"
+    rate = "20/minute"
+
+
 class TokenObtainView(APIView):
     """Exchange a username and password for an API token."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [TokenRateThrottle]
 
     @extend_schema(
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenResponseSerializer, 400: ERROR_RESPONSES[400]},
+        responses={
+            200: s.TokenResponseSerializer,
+            400: ERROR_RESPONSES[400],
+            429: OpenApiResponse(description="Too many attempts; wait a minute."),
+        },
         auth=[],
         tags=["auth"],
         summary="Get an API token",

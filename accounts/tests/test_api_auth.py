@@ -1,11 +1,23 @@
 """API authentication: tokens, sessions, and nothing without either."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+THROTTLE_KEY = "throttle_token_127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_throttle():
+    # Only the throttle's own key: the cache may share Redis with other users.
+    cache.delete(THROTTLE_KEY)
+    yield
+    cache.delete(THROTTLE_KEY)
+
 
 RESOURCES = [
     "accounts",
@@ -91,3 +103,17 @@ def test_session_authentication_works_too(sales_rep):
     assert client.login(username="rep", password="pass-1234!")
 
     assert client.get("/api/v1/accounts/").status_code == 200
+
+
+def test_password_guessing_is_throttled():
+    UserFactory(username="tina")
+    client = APIClient()
+    attempts = [
+        client.post(
+            "/api/v1/auth/token/", {"username": "tina", "password": f"guess{i}"}, format="json"
+        ).status_code
+        for i in range(21)
+    ]
+
+    assert attempts[:20] == [400] * 20
+    assert attempts[20] == 429

@@ -6,7 +6,8 @@ over ties with an offset, so ``?ordering=fit_score`` over 100,000 accounts scori
 ordering field, ending with ``id``) and the next page is a pure
 ``(a, b, id) > (x, y, z)`` comparison: page 2,000 costs what page 1 does.
 
-Ordering fields must be NOT NULL columns of the model (views whitelist them).
+Ordering fields are NOT NULL columns, or nullable ones the view gives a stand-in value
+for in ``ordering_null_values`` (views whitelist them).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor
 
@@ -70,6 +72,31 @@ class KeysetCursorPagination(DefaultCursorPagination):
         )
         return bound & reduce(or_, clauses)
 
+    def _fill_nulls(self, queryset, view):
+        """Sort nullable fields by a stand-in value so the keyset comparison stays total.
+
+        ``view.ordering_null_values`` maps such a field to the value its NULLs sort as
+        (e.g. a far-future date: "no due date" comes after every due date).
+        """
+        stand_ins = getattr(view, "ordering_null_values", {}) or {}
+        ordering = []
+        for field in self.ordering:
+            name = field.lstrip("-")
+            if name in stand_ins:
+                key = f"_key_{name}"
+                model_field = queryset.model._meta.get_field(name)
+                queryset = queryset.annotate(
+                    **{
+                        key: Coalesce(
+                            F(name), Value(stand_ins[name]), output_field=type(model_field)()
+                        )
+                    }
+                )
+                field = field.replace(name, key)
+            ordering.append(field)
+        self.ordering = tuple(ordering)
+        return queryset
+
     def _position(self, row) -> str:
         values = []
         for field in self.ordering:
@@ -96,6 +123,7 @@ class KeysetCursorPagination(DefaultCursorPagination):
             return None
         self.base_url = request.build_absolute_uri()
         self.ordering = self._full_ordering(self.get_ordering(request, queryset, view))
+        queryset = self._fill_nulls(queryset, view)
         self.cursor = self.decode_cursor(request)
         reverse = bool(self.cursor and self.cursor.reverse)
         position = self.cursor.position if self.cursor else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Prefetch
@@ -45,6 +47,10 @@ from accounts.models import (
 from accounts.services.activities import BULK_MAX, DEFAULT_INITIATOR, activity_delete
 from sales_actions.models import Task
 from sales_actions.services import task_complete, task_create
+
+# What "no date" sorts as in orderings: after every real date.
+FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+FAR_FUTURE_DATE = dt.date(9999, 12, 31)
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input; the body names each field at fault."),
@@ -206,7 +212,8 @@ class OpportunityViewSet(ServiceViewSet):
     serializer_class = s.OpportunitySerializer
     filterset_class = OpportunityFilter
     search_fields = ["name", "account__name"]
-    ordering_fields = ["created_at", "updated_at", "amount", "name", "stage", "id"]
+    ordering_fields = ["created_at", "updated_at", "amount", "name", "stage", "close_date", "id"]
+    ordering_null_values = {"close_date": FAR_FUTURE_DATE}
     ordering = ["-created_at", "-id"]
     create_service = services.opportunity_create
     update_service = services.opportunity_update
@@ -482,7 +489,8 @@ class TaskViewSet(ServiceViewSet):
     serializer_class = s.TaskSerializer
     filterset_fields = ["status", "type", "owner", "contact", "account"]
     search_fields = ["title", "description"]
-    ordering_fields = ["created_at", "id"]
+    ordering_fields = ["due_at", "created_at", "id"]
+    ordering_null_values = {"due_at": FAR_FUTURE}
     ordering = ["-created_at", "-id"]
 
     def perform_create(self, serializer):

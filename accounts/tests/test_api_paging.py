@@ -1,10 +1,14 @@
 """Cursor paging of the API: keyset on the whole sort key, with ordering and page size."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.tests.factories import AccountFactory
+from accounts.tests.factories import AccountFactory, OpportunityFactory
+from sales_actions.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +110,39 @@ def test_cursor_from_another_ordering_is_rejected_not_500(api_as, sales_rep):
     response = client.get(URL, {"ordering": "fit_score", "cursor": cursor})
 
     assert response.status_code == 404
+
+
+def test_tasks_by_due_date_page_through_tasks_without_one(api_as, sales_rep):
+    now = timezone.now()
+    for i in range(5):
+        TaskFactory(title=f"Due {i}", due_at=now + dt.timedelta(days=i))
+    for i in range(3):
+        TaskFactory(title=f"Someday {i}", due_at=None)
+    client = api_as(sales_rep)
+
+    titles = []
+    response = client.get("/api/v1/tasks/", {"ordering": "due_at", "page_size": 3}).json()
+    while True:
+        titles += [t["title"] for t in response["results"]]
+        if not response["next"]:
+            break
+        response = client.get(response["next"]).json()
+
+    assert titles[:5] == [f"Due {i}" for i in range(5)]
+    assert sorted(titles[5:]) == [f"Someday {i}" for i in range(3)]
+
+
+def test_opportunities_by_close_date_descending_with_previous(api_as, sales_rep):
+    today = timezone.now().date()
+    for i in range(4):
+        OpportunityFactory(name=f"Close {i}", close_date=today + dt.timedelta(days=i))
+    OpportunityFactory(name="Open-ended", close_date=None)
+    client = api_as(sales_rep)
+
+    first = client.get("/api/v1/opportunities/", {"ordering": "-close_date", "page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    back = client.get(second["previous"]).json()
+
+    assert [o["name"] for o in first["results"]] == ["Open-ended", "Close 3"]
+    assert [o["name"] for o in second["results"]] == ["Close 2", "Close 1"]
+    assert back["results"] == first["results"]

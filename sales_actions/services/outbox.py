@@ -117,6 +117,11 @@ def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
 
     Rows not in ``queued`` are left alone, so a redelivered task never sends twice.
     Raises TransientSendError with the ids to retry when the server says "later".
+
+    Rows are claimed (committed as "sending") a group at a time before any of them is
+    handed to SMTP, and the accepted ones are marked sent a group at a time: two commits
+    per group instead of two per email. A crash leaves at most one group "sending";
+    the sweep makes those ``unknown`` and they are settled, never resent blindly.
     """
     counts = {"sent": 0, "failed": 0, "unknown": 0, "skipped": 0}
     pending = list(
@@ -135,58 +140,56 @@ def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
     attachments: dict[int, list] = {}
     retry: list[int] = []
     sent: list[int] = []
+    size = max(1, settings.SALES_EMAIL_CLAIM_GROUP)
     try:
-        # Each row is claimed (committed as "sending") before its SMTP call. To save a
-        # commit per email, the claim of the next row shares the transaction that marks
-        # the previous one sent; a crash in between leaves it "sending" → unknown, never
-        # resent blindly.
-        next_claimed: bool | None = None
-        for index, email in enumerate(pending):
-            claimed = _claim(email.pk) if next_claimed is None else next_claimed
-            next_claimed = None
-            if not claimed:
-                counts["skipped"] += 1
-                continue
-            if email.batch_id not in attachments:
-                attachments[email.batch_id] = list(
-                    BatchAttachment.objects.filter(batch_id=email.batch_id).order_by("pk")
-                )
-            message = message_build(
-                email, attachments=attachments[email.batch_id], connection=connection
-            )
-            try:
-                connection.send_messages([message])
-            except Exception as exc:  # noqa: BLE001 - every failure is settled on the row
-                error = _describe(exc)
-                if _is_transient(exc):
-                    SalesEmail.objects.filter(pk=email.pk, status=St.SENDING).update(
-                        status=St.QUEUED, error=error
+        for start in range(0, len(pending), size):
+            group = _claim_group(pending[start : start + size])
+            counts["skipped"] += min(size, len(pending) - start) - len(group)
+            accepted: list[int] = []
+            stop = False
+            for index, email in enumerate(group):
+                if email.batch_id not in attachments:
+                    attachments[email.batch_id] = list(
+                        BatchAttachment.objects.filter(batch_id=email.batch_id).order_by("pk")
                     )
-                    retry.append(email.pk)
-                    retry.extend(e.pk for e in pending[index + 1 :])
+                message = message_build(
+                    email, attachments=attachments[email.batch_id], connection=connection
+                )
+                try:
+                    connection.send_messages([message])
+                except Exception as exc:  # noqa: BLE001 - every failure is settled on the row
+                    error = _describe(exc)
+                    untried = [e.pk for e in group[index + 1 :]]
+                    if _is_transient(exc):
+                        _settle([email.pk, *untried], St.QUEUED, error)
+                        retry.extend([email.pk, *untried])
+                        stop = True
+                    elif isinstance(
+                        exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
+                    ):
+                        # A definite 5xx: the server refused this message; it was not sent.
+                        _settle([email.pk], St.FAILED, error)
+                        counts["failed"] += 1
+                        _reopen(connection)
+                        continue
+                    else:
+                        # The connection broke mid-message: the server may or may not have it.
+                        _settle([email.pk], St.UNKNOWN, error)
+                        _settle(untried, St.QUEUED, "")
+                        retry.extend(untried)
+                        counts["unknown"] += 1
+                        stop = True
                     break
-                if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                    # A definite 5xx: the server refused this message; it was not sent.
-                    SalesEmail.objects.filter(pk=email.pk, status=St.SENDING).update(
-                        status=St.FAILED, error=error
-                    )
-                    counts["failed"] += 1
-                    _reopen(connection)
-                    continue
-                # The connection broke mid-message: the server may or may not have it.
-                SalesEmail.objects.filter(pk=email.pk, status=St.SENDING).update(
-                    status=St.UNKNOWN, error=error
+                accepted.append(email.pk)
+            if accepted:
+                SalesEmail.objects.filter(pk__in=accepted, status=St.SENDING).update(
+                    status=St.SENT, sent_at=timezone.now(), error=""
                 )
-                counts["unknown"] += 1
-                retry.extend(e.pk for e in pending[index + 1 :])
+                sent.extend(accepted)
+                counts["sent"] += len(accepted)
+            if stop:
+                retry.extend(e.pk for e in pending[start + size :])
                 break
-            following = pending[index + 1] if index + 1 < len(pending) else None
-            with transaction.atomic():
-                email_mark_sent(email)
-                if following is not None:
-                    next_claimed = _claim(following.pk)
-            sent.append(email.pk)
-            counts["sent"] += 1
     finally:
         try:
             connection.close()
@@ -199,13 +202,24 @@ def sales_emails_deliver(*, email_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _claim(email_id: int) -> bool:
-    """queued → sending; False when another run got there first."""
-    return bool(
-        SalesEmail.objects.filter(pk=email_id, status=St.QUEUED).update(
-            status=St.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1
+def _claim_group(emails: list[SalesEmail]) -> list[SalesEmail]:
+    """queued → sending for each row, in one commit; the rows another run did not take."""
+    claimed = []
+    now = timezone.now()
+    with transaction.atomic():
+        for email in emails:
+            if SalesEmail.objects.filter(pk=email.pk, status=St.QUEUED).update(
+                status=St.SENDING, sending_at=now, attempts=F("attempts") + 1
+            ):
+                claimed.append(email)
+    return claimed
+
+
+def _settle(ids: list[int], status: str, error: str) -> None:
+    if ids:
+        SalesEmail.objects.filter(pk__in=ids, status=St.SENDING).update(
+            status=status, error=error[:1000]
         )
-    )
 
 
 def _reopen(connection) -> None:

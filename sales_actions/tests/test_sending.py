@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 
 from abm.exceptions import ApplicationError
 from accounts.models import Activity, OpportunityContactRole
@@ -184,7 +185,7 @@ def test_transient_errors_retry_then_send(send, sales_rep, settings):
     template = EmailTemplateFactory()
     contact = ContactFactory()
     calls = {"n": 0}
-    real = mail.backends.locmem.EmailBackend.send_messages
+    real = locmem.EmailBackend.send_messages
 
     def flaky(self, messages):
         calls["n"] += 1
@@ -193,7 +194,7 @@ def test_transient_errors_retry_then_send(send, sales_rep, settings):
         return real(self, messages)
 
     with (
-        mock.patch.object(mail.backends.locmem.EmailBackend, "send_messages", flaky),
+        mock.patch.object(locmem.EmailBackend, "send_messages", flaky),
         mock.patch("sales_actions.tasks.backoff", return_value=0),
     ):
         result = send(user=sales_rep, template_id=template.pk, contact_ids=[contact.pk])
@@ -209,7 +210,7 @@ def test_permanent_error_fails_with_the_smtp_message(send, sales_rep):
     def refuse(self, messages):
         raise smtplib.SMTPRecipientsRefused({contact.email: (550, b"5.1.1 no such user")})
 
-    with mock.patch.object(mail.backends.locmem.EmailBackend, "send_messages", refuse):
+    with mock.patch.object(locmem.EmailBackend, "send_messages", refuse):
         result = send(user=sales_rep, template_id=template.pk, contact_ids=[contact.pk])
     email = SalesEmail.objects.get(pk=result.queued[0]["sales_email_id"])
     assert email.status == "failed" and "550 5.1.1 no such user" in email.error
@@ -286,3 +287,28 @@ def test_sales_email_list_api_filters_without_query_per_row(
     one = client.get("/api/v1/sales-emails/", {"contact": contacts[0].pk}).json()["results"]
     assert [r["contact"] for r in one] == [contacts[0].pk]
     assert client.get("/api/v1/sales-emails/", {"status": "failed"}).json()["results"] == []
+
+
+def test_connection_lost_mid_message_is_unknown_never_resent(send, sales_rep):
+    template = EmailTemplateFactory()
+    contacts = ContactFactory.create_batch(4)
+    real = locmem.EmailBackend.send_messages
+    calls = {"n": 0}
+
+    def drop_second(self, messages):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real(self, messages)
+
+    with (
+        mock.patch.object(locmem.EmailBackend, "send_messages", drop_second),
+        mock.patch("sales_actions.tasks.backoff", return_value=0),
+    ):
+        send(user=sales_rep, template_id=template.pk, contact_ids=[c.pk for c in contacts])
+    statuses = sorted(SalesEmail.objects.values_list("status", flat=True))
+    assert statuses == ["sent", "sent", "sent", "unknown"]
+    assert len(mail.outbox) == 3  # the unknown one waits for reconcile, it is not resent
+    unknown = SalesEmail.objects.get(status="unknown")
+    assert "Connection unexpectedly closed" in unknown.error
+    assert Activity.objects.filter(type="email_sent").count() == 3

@@ -442,3 +442,27 @@ def test_command_imports_and_exits_non_zero_on_rejection(tmp_path, marketer):
 
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_csv", "accounts", str(tmp_path / "missing.csv"))
+
+
+def test_large_files_use_a_few_queries_per_batch_not_per_row(
+    marketer, settings, django_assert_max_num_queries
+):
+    settings.CSV_IMPORT_INLINE_MAX_ROWS = 10_000
+    AccountFactory.create_batch(3)
+    accounts = "".join(f"Company {i},c{i}.example,{i % 100},true\n" for i in range(3000))
+    with django_assert_max_num_queries(60):
+        job = _start(marketer, "accounts", "name,domain,fit_score,is_target\n" + accounts)
+    assert job.status == "succeeded" and job.created_count == 3000
+
+    # Half the contacts exist already: upserts, not duplicates.
+    lines = [f"p{i}@c{i}.example,c{i}.example,champion\n" for i in range(3000)]
+    header = "email,account_domain,buying_roles\n"
+    assert _start(marketer, "contacts", header + "".join(lines[:1500])).status == "succeeded"
+    # SQLite allows 999 parameters per statement, so ~40 contacts go in one INSERT: the
+    # bound is per batch of rows, far below one query per row (3,000).
+    with django_assert_max_num_queries(150):
+        job = _start(marketer, "contacts", header + "".join(lines))
+    assert job.status == "succeeded"
+    assert (job.created_count, job.updated_count) == (1500, 1500)
+    assert Contact.objects.count() == 3000
+    assert ContactAccount.objects.filter(is_primary=True).count() == 3000

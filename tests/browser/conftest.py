@@ -2,10 +2,12 @@
 
 Use ``page`` (a fresh context per test, pointed at ``live_server``), ``login(page, username,
 password)``, and ``screenshot(page, name)`` which saves into tests/artifacts/ (gitignored).
-Mark every browser test with ``@pytest.mark.browser``.
+Mark every browser test with ``@pytest.mark.browser``. When a test using ``page`` fails, the
+page as it was is saved as tests/artifacts/FAILED-<test name>.png.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -57,8 +59,16 @@ def chromium_path():
     return CHROMIUM
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, request):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-US"
     )
@@ -68,6 +78,8 @@ def page(browser, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
     yield page
+    if getattr(request.node, "browser_call_failed", False):
+        screenshot(page, "FAILED-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
     context.close()
 
 

@@ -265,3 +265,13 @@ def test_team_filter_uses_the_owners_team(world, api_as, sales_rep):
     assert Decimal(api_as(sales_rep).get(URL + "summary/").json()["open_deal_value"]) == Decimal(
         "1500.25"
     )
+
+
+@pytest.mark.parametrize("category", ["all", "no_open_deals", "has_blocker", "no_decision_maker"])
+def test_page_cards_in_one_query_match_the_api(world, category, sales_rep):
+    from accounts.selectors import targets as selectors
+
+    filters = selectors.TargetFilters(category=category)
+    summary, counts = selectors.target_summary_and_counts(filters=filters)
+    assert summary == selectors.target_summary(filters=filters)
+    assert counts == selectors.target_category_counts(filters=filters)

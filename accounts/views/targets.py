@@ -108,7 +108,7 @@ def index(request):
                 "numeric": key in NUMERIC,
             }
         )
-    counts = selectors.target_category_counts(filters=filters)
+    summary, counts = selectors.target_summary_and_counts(filters=filters)
     categories = [
         {
             "key": key,
@@ -122,7 +122,7 @@ def index(request):
     context = {
         "filters": filters,
         "error": error,
-        "summary": selectors.target_summary(filters=filters),
+        "summary": summary,
         "categories": categories,
         "headers": headers,
         "rows": page.rows,

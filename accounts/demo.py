@@ -301,6 +301,9 @@ TASK_TITLES = {
     "custom": "Prepare account plan for {company}",
 }
 
+# What only a salesperson does: none of it on accounts sales has not worked yet.
+SALES_KINDS = {Activity.Type.CALL, Activity.Type.MEETING, Activity.Type.NOTE}
+
 # Activity mix of the random stream (chains and record-driven kinds are added on top).
 ACTIVITY_MIX = [
     (T.WEB_VISIT, 30),
@@ -486,6 +489,11 @@ class _Company:
     is_target: bool
     created_at: datetime
     contacts: list = field(default_factory=list)
+    # Not every account is alike: sales has not called or met some of them, some went
+    # quiet weeks ago, and some are busier than others.
+    worked: bool = True
+    quiet_days: int = 0
+    heat: float = 1.0
 
 
 @dataclass
@@ -662,6 +670,12 @@ class DemoBuilder:
             company.is_target = True
             if company.owner_id is None:
                 company.owner_id = rng.choice(self.rep_ids)
+        for index, company in enumerate(self.companies):
+            if index == 0:
+                continue  # the first company shows everything (see _activity_rows)
+            company.worked = rng.random() < (0.8 if company.is_target else 0.35)
+            company.quiet_days = 0 if rng.random() < 0.7 else rng.randint(10, 90)
+            company.heat = rng.lognormvariate(0, 0.5)
         sources = [("manual", 6), ("rule", 3), ("import", 1)]
         for company in self.companies:
             parent_id = None
@@ -747,7 +761,10 @@ class DemoBuilder:
         campaign_ids = [c[0] for c in self.campaigns]
         rows: list[list] = []
         links: list[list] = []
-        for company in self.companies:
+        for index, company in enumerate(self.companies):
+            # Some accounts have no known decision maker, a few no buying roles at all yet.
+            dm_known = index == 0 or rng.random() < 0.85
+            roles_known = index == 0 or rng.random() < 0.94
             low = 5
             high = 40
             count = int(rng.triangular(low, high + 1, 15))
@@ -764,6 +781,10 @@ class DemoBuilder:
                 else:
                     title = template.format(dept=department)
                 roles = self._roles_for(seniority, department)
+                if not roles_known:
+                    roles = []
+                elif not dm_known and R.DECISION_MAKER in roles:
+                    roles = [r for r in roles if r != R.DECISION_MAKER] or [R.INFLUENCER]
                 first = rng.choice(FIRST_NAMES)
                 last = rng.choice(LAST_NAMES)
                 local = f"{_slug(first)}.{_slug(last)}"
@@ -961,10 +982,10 @@ class DemoBuilder:
         self._count("opportunity_contact_roles", role_writer.write(roles))
 
     # -- activities --
-    def _when(self, days_back: int = 180, business: bool = False) -> datetime:
+    def _when(self, days_back: int = 180, business: bool = False, quiet: int = 0) -> datetime:
         rng = self.rng
-        # Recent weeks are busier than older ones.
-        days = int(days_back * (rng.random() ** 1.4))
+        # Recent weeks are busier than older ones; a quiet account's last weeks are empty.
+        days = quiet + int((days_back - quiet) * (rng.random() ** 1.4))
         moment = self.now - timedelta(
             days=days, hours=rng.randint(-4, 6), minutes=rng.randint(0, 59)
         )
@@ -1077,7 +1098,8 @@ class DemoBuilder:
         def one(person: _Person, kind: str, when: datetime) -> Iterator[list]:
             company = companies[person.account_id]
             if kind == T.EMAIL_SENT:
-                yield from email_chain(person, when, marketing=rng.random() < 0.6)
+                marketing = rng.random() < 0.6 or not company.worked
+                yield from email_chain(person, when, marketing=marketing)
             elif kind == T.WEB_VISIT:
                 if rng.random() < 0.35:
                     _, name, keywords = rng.choice(self.products)
@@ -1184,14 +1206,18 @@ class DemoBuilder:
                 yield from one(first, kind, self._when(60, business=True))
 
         for company in self.companies:
-            heat = 1.6 if company.is_target else 0.8
+            heat = (1.6 if company.is_target else 0.8) * company.heat
             for person in company.contacts:
                 mean = self.k * heat * (1.3 if person.roles else 0.8)
                 n = max(0, int(rng.gauss(mean, mean / 3)))
                 made = 0
                 while made < n:
                     kind = rng.choices(mix_types, mix_weights)[0]
-                    when = self._when(business=DEFAULT_INITIATOR[kind] == "user")
+                    if not company.worked and kind in SALES_KINDS:
+                        kind = T.WEB_VISIT  # sales has not worked this account yet
+                    when = self._when(
+                        business=DEFAULT_INITIATOR[kind] == "user", quiet=company.quiet_days
+                    )
                     for values in one(person, kind, when):
                         made += 1
                         yield values
@@ -1290,7 +1316,7 @@ class DemoBuilder:
                     next_id += 1
                     if done:
                         self.done_tasks.append((person, title, completed))
-            if company.is_target and rng.random() < 0.3 or index == 0:
+            if company.is_target and company.worked and rng.random() < 0.3 or index == 0:
                 person = next((p for p in company.contacts if p.roles), company.contacts[0])
                 when = now + timedelta(days=rng.randint(1, 21), hours=rng.randint(-3, 5))
                 self.future_meetings.append(

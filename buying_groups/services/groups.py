@@ -54,11 +54,26 @@ def _check_bulk(count: int, field: str) -> None:
         )
 
 
+DEFAULT_STAGES = [
+    ("awareness", "Awareness"),
+    ("interest", "Interest"),
+    ("consideration", "Consideration"),
+    ("decision", "Decision"),
+    ("purchase", "Purchase"),
+]
+
+
+def stages_ensure_defaults() -> None:
+    """Recreate the default stages when none exist (a flushed or hand-emptied table)."""
+    if Stage.objects.exists():
+        return
+    for position, (key, label) in enumerate(DEFAULT_STAGES):
+        Stage.objects.get_or_create(key=key, defaults={"label": label, "position": position})
+
+
 def default_stage() -> Stage:
-    stage = Stage.objects.order_by("position", "id").first()
-    if stage is None:
-        stage = Stage.objects.create(key="awareness", label="Awareness", position=0)
-    return stage
+    stages_ensure_defaults()
+    return Stage.objects.order_by("position", "id").first()
 
 
 def _resolve(model, value, field: str, label: str):

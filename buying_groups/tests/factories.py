@@ -3,9 +3,12 @@ from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import AccountFactory, ProductFactory
 from buying_groups.models import BuyingGroup, Member, RoleTemplate, Stage, TemplateRole
+from buying_groups.services.groups import stages_ensure_defaults
 
 
 def stage(key="awareness"):
+    # Transactional tests flush the table the data migration filled; put the defaults back.
+    stages_ensure_defaults()
     return Stage.objects.get(key=key)
 
 

@@ -935,12 +935,9 @@ class DemoBuilder:
                     close_date = min(close_date, (now - timedelta(days=1)).date())
                 else:
                     close_date = (now + timedelta(days=rng.randint(7, 150))).date()
-                amount = (
-                    Decimal(
-                        int(max(5000, min(900_000, company.employees * rng.uniform(15, 90)))) // 500
-                    )
-                    * 500
-                )
+                # Deal size grows slower than headcount: $5k for a start-up, ~$0.7M at most.
+                size = 5000 + company.employees**0.65 * rng.uniform(60, 400)
+                amount = Decimal(int(size) // 500 * 500)
                 opp_id = next_id
                 next_id += 1
                 closed_at = (

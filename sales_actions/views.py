@@ -113,7 +113,9 @@ def _template_form_page(request, form, template=None):
 @require_http_methods(["GET", "POST"])
 def template_create(request):
     workspaces = selectors.workspace_list(user=request.user)
-    form = EmailTemplateForm(request.POST or None, workspaces=workspaces)
+    form = EmailTemplateForm(
+        request.POST or None, workspaces=workspaces, initial={"kind": EmailTemplate.Kind.SALES}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             template = services.email_template_create(user=request.user, **form.cleaned_data)

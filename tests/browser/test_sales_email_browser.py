@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import AccountFactory, ContactFactory, UserFactory
 from buying_groups.tests.factories import BuyingGroupFactory, MemberFactory
 from sales_actions.models import SalesEmail
-from sales_actions.tests.factories import EmailTemplateFactory
+from sales_actions.tests.factories import EmailTemplateFactory, WorkspaceFactory
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,4 +54,24 @@ def test_send_an_approved_email_to_two_buying_group_members(page, team):
     row.first.get_by_role("link", name="Great to meet, Jo").click()
     expect(dialog.get_by_text("Meeting follow-up")).to_be_visible()
     screenshot(page, "sales-email-detail")
+    assert page.js_errors == []
+
+
+def test_template_editor_previews_live_for_a_chosen_contact(page, team):
+    UserFactory(username="mia", role="marketer", team=team, first_name="Mia")
+    WorkspaceFactory(name="Global")
+    ContactFactory(first_name="Jo", last_name="Buyer", account__name="Globex Analytics")
+
+    login(page, "mia")
+    page.goto(reverse("sales_actions:template_create"))
+    page.get_by_label("Subject").fill('Hello {{ contact.first_name|default:"friend" }}')
+    page.get_by_label("Body (HTML)").fill("<p>News for {{ account.name }}</p>")
+    preview = page.locator("#preview")
+    expect(preview.locator("[data-preview-subject]")).to_have_text("Hello friend")
+    page.locator("#preview-contact").select_option(label="Jo Buyer")
+    expect(preview.locator("[data-preview-subject]")).to_have_text("Hello Jo")
+    frame = page.frame_locator("#preview iframe")
+    expect(frame.get_by_text("News for Globex Analytics")).to_be_visible()
+    page.get_by_label("Body (HTML)").fill("<p>{{ contact.salary }}</p>")
+    expect(preview.get_by_role("alert")).to_contain_text("Unknown token “contact.salary”")
     assert page.js_errors == []

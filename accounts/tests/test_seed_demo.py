@@ -176,3 +176,12 @@ def test_copy_path_on_postgresql_writes_rows_and_resets_sequences(monkeypatch):
         Activity.objects.create(
             contact_id=10**9, type="note", initiated_by="user", account_id=account.pk
         )
+
+
+def test_flush_starts_from_an_empty_book_and_keeps_users():
+    call_command("seed_demo", accounts=2, seed=4, no_app_hooks=True, stdout=StringIO())
+    first = _snapshot()
+    users = User.objects.count()
+    call_command("seed_demo", accounts=2, seed=4, flush=True, no_app_hooks=True, stdout=StringIO())
+    assert _snapshot() == first
+    assert User.objects.count() == users

@@ -152,6 +152,10 @@ class Account(models.Model):
             models.Index(Lower("name"), name="account_lower_name"),
             models.Index(fields=["owner", "name"], name="account_owner_name"),
             models.Index(fields=["industry"], name="account_industry"),
+            # Keyset orderings of the accounts list and API (the id breaks ties).
+            models.Index(fields=["name", "id"], name="account_name_id"),
+            models.Index(fields=["fit_score", "id"], name="account_fit_id"),
+            models.Index(fields=["created_at", "id"], name="account_created_id"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -333,7 +337,10 @@ class Lead(models.Model):
                 name="lead_has_contact_or_account",
             )
         ]
-        indexes = [models.Index(fields=["status", "-score"], name="lead_status_score")]
+        indexes = [
+            models.Index(fields=["status", "-score"], name="lead_status_score"),
+            models.Index(fields=["created_at", "id"], name="lead_created_id"),
+        ]
 
     def __str__(self) -> str:
         parent = self.contact or self.account
@@ -374,7 +381,10 @@ class Opportunity(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "opportunities"
-        indexes = [models.Index(fields=["account", "stage"], name="opportunity_account_stage")]
+        indexes = [
+            models.Index(fields=["account", "stage"], name="opportunity_account_stage"),
+            models.Index(fields=["created_at", "id"], name="opportunity_created_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="opportunity_amount_positive"
@@ -556,6 +566,33 @@ class ImportJob(models.Model):
 # --- Target accounts: rollups, targeting rules, recommendation dismissals -------------
 
 
+def _target_sort_indexes() -> list[models.Index]:
+    """Partial indexes over target rollups only, for the target page's sorts.
+
+    (column, account) ASC serves ascending sorts (times: empty values last) and, read
+    backwards, descending counts and values. Descending times keep empty values last too,
+    which needs ``DESC NULLS LAST`` indexes SQLite cannot declare: PostgreSQL gets those
+    from migration 0003 (TARGET_DESC_TIME_INDEXES), outside the model state.
+    """
+    return [
+        models.Index(
+            fields=[column, "account"], name=f"rollup_t_{short}", condition=models.Q(is_target=True)
+        )
+        for column, short in TARGET_SORT_COLUMNS
+    ]
+
+
+TARGET_SORT_COLUMNS = (
+    ("contacts_count", "contacts"),
+    ("open_deals_count", "open_deals"),
+    ("open_deal_value", "open_value"),
+    ("last_touch_at", "touch"),
+    ("last_engagement_at", "engaged"),
+    ("last_engagement_consented_at", "engaged_gdpr"),
+    ("next_scheduled_at", "next"),
+)
+
+
 class AccountRollup(models.Model):
     """Per-account aggregates the target-accounts page sorts and filters on.
 
@@ -566,6 +603,10 @@ class AccountRollup(models.Model):
     account = models.OneToOneField(
         Account, primary_key=True, on_delete=models.CASCADE, related_name="rollup"
     )
+    # A copy of Account.is_target, so the target page reads and sorts one table through
+    # partial indexes. Written by accounts_mark_target/unmark in the same transaction and
+    # by every refresh (drift in it is reported by rebuild_rollups like any column).
+    is_target = models.BooleanField(default=False)
     contacts_count = models.PositiveIntegerField(default=0)
     open_deals_count = models.PositiveIntegerField(default=0)
     open_deal_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -584,16 +625,9 @@ class AccountRollup(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["contacts_count", "account"], name="rollup_contacts"),
-            models.Index(fields=["open_deals_count", "account"], name="rollup_open_deals"),
-            models.Index(fields=["open_deal_value", "account"], name="rollup_open_value"),
-            models.Index(fields=["last_touch_at", "account"], name="rollup_last_touch"),
-            models.Index(fields=["last_engagement_at", "account"], name="rollup_last_engagement"),
-            models.Index(
-                fields=["last_engagement_consented_at", "account"],
-                name="rollup_last_engagement_gdpr",
-            ),
+            # The beat task looks for schedules that went stale, over every account.
             models.Index(fields=["next_scheduled_at", "account"], name="rollup_next_scheduled"),
+            *_target_sort_indexes(),
         ]
 
     def __str__(self) -> str:

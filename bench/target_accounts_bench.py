@@ -266,6 +266,7 @@ def measure() -> list[tuple]:
         Activity.objects.count(),
     )
     print("data: accounts={} targets={} contacts={} activities={}".format(*sizes), flush=True)
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     cases = [("page first", "/target-accounts/"), ("api first", "/api/v1/target-accounts/")]
     last = _last_cursor(client, "/api/v1/target-accounts/?page_size=200")
     cases.append(("api last page", f"/api/v1/target-accounts/?cursor={last}"))
@@ -282,6 +283,7 @@ def measure() -> list[tuple]:
     ):
         cases.append((f"api sort -{sort}", f"/api/v1/target-accounts/?ordering=-{sort}"))
         cases.append((f"page sort {sort}", f"/target-accounts/?sort={sort}"))
+        cases.append((f"page sort -{sort}", f"/target-accounts/?sort=-{sort}"))
     last = _last_cursor(client, "/api/v1/target-accounts/?page_size=200&ordering=-last_touch")
     cases.append(
         (
@@ -292,7 +294,22 @@ def measure() -> list[tuple]:
     for category in CATEGORIES:
         cases.append((f"api category {category}", f"/api/v1/target-accounts/?category={category}"))
         cases.append((f"page category {category}", f"/target-accounts/?category={category}"))
+    cases.append(
+        ("page last page, sort -last_touch", f"/target-accounts/?sort=-last_touch&cursor={last}")
+    )
     cases.append(("api summary", "/api/v1/target-accounts/summary/"))
+    cases.append(("api category counts", "/api/v1/target-accounts/categories/"))
+    cases.append(
+        ("page owner filter, sort -last_touch", "/target-accounts/?owner=3&sort=-last_touch")
+    )
+    cases.append(("page owner+team filter", "/target-accounts/?owner=3&team=1"))
+    cases.append(("page search", "/target-accounts/?q=Company%20123"))
+    cases.append(
+        (
+            "page category has_blocker, sort -open_deal_value",
+            "/target-accounts/?category=has_blocker&sort=-open_deal_value",
+        )
+    )
     cases.append(("api owner+team filter", "/api/v1/target-accounts/?owner=3&team=1"))
     cases.append(("api search", "/api/v1/target-accounts/?q=Company%20123"))
     results = []
@@ -313,6 +330,7 @@ def measure() -> list[tuple]:
             f"queries {results[-1][3]}",
             flush=True,
         )
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     return results
 
 

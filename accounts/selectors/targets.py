@@ -20,21 +20,34 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from abm.exceptions import ApplicationError
-from accounts.models import Account, Activity, Contact, Opportunity, Team, User
+from accounts.models import (
+    Account,
+    AccountRollup,
+    Activity,
+    Contact,
+    Opportunity,
+    Team,
+    User,
+)
 from accounts.services.activities import ENGAGEMENT_TYPES
 
-CATEGORIES: dict[str, tuple[str, Q]] = {
-    "all": ("All target accounts", Q()),
-    "no_open_tasks": ("No open tasks", Q(rollup__open_tasks_count=0) | Q(rollup__isnull=True)),
-    "no_logged_calls": ("No logged calls", Q(rollup__calls_count=0) | Q(rollup__isnull=True)),
-    "no_meetings": ("No meetings", Q(rollup__meetings_count=0) | Q(rollup__isnull=True)),
-    "no_open_deals": ("No open deals", Q(rollup__open_deals_count=0) | Q(rollup__isnull=True)),
-    "no_decision_maker": (
-        "No decision maker",
-        Q(rollup__has_decision_maker=False) | Q(rollup__isnull=True),
-    ),
-    "has_blocker": ("Has a blocker", Q(rollup__has_blocker=True)),
+# Each category as a condition on rollup columns (every target has a rollup row, see
+# _base): CATEGORIES states it from Account (the rows), _ROLLUP_CATEGORIES from the rollup
+# table itself (cards and counts, which read that one narrow table).
+_CATEGORY_DEFS: dict[str, tuple[str, dict]] = {
+    "all": ("All target accounts", {}),
+    "no_open_tasks": ("No open tasks", {"open_tasks_count": 0}),
+    "no_logged_calls": ("No logged calls", {"calls_count": 0}),
+    "no_meetings": ("No meetings", {"meetings_count": 0}),
+    "no_open_deals": ("No open deals", {"open_deals_count": 0}),
+    "no_decision_maker": ("No decision maker", {"has_decision_maker": False}),
+    "has_blocker": ("Has a blocker", {"has_blocker": True}),
 }
+CATEGORIES: dict[str, tuple[str, Q]] = {
+    key: (label, Q(**{f"rollup__{name}": value for name, value in cond.items()}))
+    for key, (label, cond) in _CATEGORY_DEFS.items()
+}
+_ROLLUP_CATEGORIES: dict[str, Q] = {key: Q(**cond) for key, (_, cond) in _CATEGORY_DEFS.items()}
 
 
 def engagement_field() -> str:
@@ -102,58 +115,79 @@ def target_filters_parse(params) -> TargetFilters:
 
 
 def _base(filters: TargetFilters, *, with_category: bool = True) -> QuerySet:
-    qs = Account.objects.filter(is_target=True)
+    """Target accounts joined to their rollups, selected by the rollup's copy of is_target.
+
+    The copy is what the partial ``rollup_t_*`` indexes cover, so sorts on rollup columns
+    are index scans over targets only. accounts_mark_target/unmark write it in the same
+    transaction as Account.is_target (and give a new target its rollup row); imports and
+    other writers reach it through the rollup refresh their change notices queue.
+    """
+    qs = Account.objects.filter(rollup__is_target=True)
     if filters.owner:
         qs = qs.filter(owner_id=filters.owner)
     if filters.team:
         qs = qs.filter(owner__team_id=filters.team)
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(domain__icontains=filters.q))
+    if filters.owner or filters.team or filters.q:
+        # Account filters: say is_target on the account too, so PostgreSQL can start from
+        # the accounts (owner index, or the targets' account_target_name for a substring
+        # search) rather than walk every target rollup and test each one's account.
+        qs = qs.filter(is_target=True)
     if with_category:
         qs = qs.filter(CATEGORIES[filters.category][1])
     return qs
 
 
+def _rollup_base(filters: TargetFilters) -> QuerySet:
+    """The same targets as _base (without the category), read from the rollup table.
+
+    With no owner, team or search filter this is one scan of the partial index over
+    target rollups, no join; those filters join the account (and its owner) only.
+    """
+    qs = AccountRollup.objects.filter(is_target=True)
+    if filters.owner:
+        qs = qs.filter(account__owner_id=filters.owner)
+    if filters.team:
+        qs = qs.filter(account__owner__team_id=filters.team)
+    if filters.q:
+        qs = qs.filter(
+            Q(account__name__icontains=filters.q) | Q(account__domain__icontains=filters.q)
+        )
+    if filters.owner or filters.team or filters.q:
+        qs = qs.filter(account__is_target=True)  # as in _base
+    return qs
+
+
+def _card_aggregates(chosen: Q) -> dict:
+    return {
+        "target_accounts": Count("pk", filter=chosen),
+        "accounts_with_open_deals": Count("pk", filter=chosen & Q(open_deals_count__gt=0)),
+        "open_deal_value": Sum("open_deal_value", filter=chosen),
+        "no_buying_role": Count("pk", filter=chosen & Q(has_any_buying_role=False)),
+        "missing_decision_makers": Count("pk", filter=chosen & Q(has_decision_maker=False)),
+    }
+
+
 def target_summary(*, filters: TargetFilters) -> dict:
     """The five metric cards for the accounts the filters select (one query)."""
-    agg = _base(filters).aggregate(
-        target_accounts=Count("pk"),
-        accounts_with_open_deals=Count("pk", filter=Q(rollup__open_deals_count__gt=0)),
-        open_deal_value=Sum("rollup__open_deal_value"),
-        no_buying_role=Count(
-            "pk", filter=Q(rollup__has_any_buying_role=False) | Q(rollup__isnull=True)
-        ),
-        missing_decision_makers=Count(
-            "pk", filter=Q(rollup__has_decision_maker=False) | Q(rollup__isnull=True)
-        ),
-    )
+    agg = _rollup_base(filters).aggregate(**_card_aggregates(_ROLLUP_CATEGORIES[filters.category]))
     agg["open_deal_value"] = agg["open_deal_value"] or Decimal("0.00")
     return agg
 
 
 def target_category_counts(*, filters: TargetFilters) -> dict[str, int]:
     """How many targets fall in each sidebar category under the other filters (one query)."""
-    aggregates = {key: Count("pk", filter=q) for key, (_, q) in CATEGORIES.items()}
-    aggregates["all"] = Count("pk")
-    return _base(filters, with_category=False).aggregate(**aggregates)
+    return _rollup_base(filters).aggregate(
+        **{key: Count("pk", filter=q) for key, q in _ROLLUP_CATEGORIES.items()}
+    )
 
 
 def target_summary_and_counts(*, filters: TargetFilters) -> tuple[dict, dict[str, int]]:
-    """The page's cards and sidebar counts in one scan of the targets (one query)."""
-    chosen = CATEGORIES[filters.category][1]
-    aggregates = {f"cat_{key}": Count("pk", filter=q) for key, (_, q) in CATEGORIES.items()}
-    aggregates.update(
-        target_accounts=Count("pk", filter=chosen),
-        accounts_with_open_deals=Count("pk", filter=chosen & Q(rollup__open_deals_count__gt=0)),
-        open_deal_value=Sum("rollup__open_deal_value", filter=chosen),
-        no_buying_role=Count(
-            "pk", filter=chosen & (Q(rollup__has_any_buying_role=False) | Q(rollup__isnull=True))
-        ),
-        missing_decision_makers=Count(
-            "pk", filter=chosen & (Q(rollup__has_decision_maker=False) | Q(rollup__isnull=True))
-        ),
-    )
-    agg = _base(filters, with_category=False).aggregate(**aggregates)
+    """The page's cards and sidebar counts in one scan of the target rollups (one query)."""
+    aggregates = {f"cat_{key}": Count("pk", filter=q) for key, q in _ROLLUP_CATEGORIES.items()}
+    aggregates.update(_card_aggregates(_ROLLUP_CATEGORIES[filters.category]))
+    agg = _rollup_base(filters).aggregate(**aggregates)
     counts = {key: agg.pop(f"cat_{key}") for key in CATEGORIES}
     agg["open_deal_value"] = agg["open_deal_value"] or Decimal("0.00")
     return agg, counts
@@ -226,6 +260,10 @@ def _cast(column: str, value):
 def _after(column: str, descending: bool, nulls_last: bool, value, pk: int) -> Q:
     """Rows strictly after (value, pk) in the order (column dir, nulls placement, pk dir)."""
     op = "lt" if descending else "gt"
+    if not _nullable(column) and value is not None:
+        # Never null: a plain bound (an index condition) and the tie on the id.
+        bound = Q(**{f"{column}__{op}e": value})
+        return bound & (Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk}))
     if value is None:
         q = Q(**{f"{column}__isnull": True, f"pk__{op}": pk})
         return q if nulls_last else q | Q(**{f"{column}__isnull": False})
@@ -233,9 +271,20 @@ def _after(column: str, descending: bool, nulls_last: bool, value, pk: int) -> Q
     return q | Q(**{f"{column}__isnull": True}) if nulls_last else q
 
 
+def _nullable(column: str) -> bool:
+    return column.endswith("_at") or column == "owner__username"
+
+
 def _ordering(column: str, descending: bool, nulls_last: bool):
+    """ORDER BY matching a ``rollup_t_*`` index (or account_target_name) exactly.
+
+    Only time columns hold nulls: they name their null placement, which their two partial
+    indexes share. Never-null columns sort plain, so one index serves both directions.
+    """
     expr = F(column).desc if descending else F(column).asc
     tie = "-pk" if descending else "pk"
+    if not _nullable(column):
+        return [expr(), tie]
     return [expr(nulls_last=True) if nulls_last else expr(nulls_first=True), tie]
 
 

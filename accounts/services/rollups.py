@@ -51,6 +51,7 @@ from accounts.services.activities import ENGAGEMENT_TYPES, TOUCH_TYPES
 logger = logging.getLogger(__name__)
 
 ROLLUP_FIELDS = (
+    "is_target",  # a copy of Account.is_target, for single-table reads of the target page
     "contacts_count",
     "open_deals_count",
     "open_deal_value",
@@ -76,9 +77,10 @@ REBUILD_CHUNK = 5000
 _DEBOUNCE_KEY = "rollups:refresh-queued"
 
 
-def _empty(account_id: int, now: datetime) -> dict:
+def _empty(account_id: int, now: datetime, is_target: bool = False) -> dict:
     return {
         "account_id": account_id,
+        "is_target": is_target,
         "contacts_count": 0,
         "open_deals_count": 0,
         "open_deal_value": Decimal("0.00"),
@@ -109,8 +111,8 @@ def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) 
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    existing = set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    rows = {pk: _empty(pk, now) for pk in ids if pk in existing}
+    existing = dict(Account.objects.filter(pk__in=ids).values_list("pk", "is_target"))
+    rows = {pk: _empty(pk, now, existing[pk]) for pk in ids if pk in existing}
     if not rows:
         return {}
     ids = list(rows)

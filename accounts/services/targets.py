@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import can_write
-from accounts.models import Account, TargetOptOut, User
+from accounts.models import Account, AccountRollup, TargetOptOut, User
 from accounts.services.changes import changes_notify
+from accounts.services.rollups import rollups_refresh
 
 BULK_TARGET_MAX = 1000
 
@@ -46,6 +47,22 @@ def _check(user: User | None, accounts: list[Account]) -> None:
         raise ForbiddenError(f"Your role cannot change these accounts: {names}.", code="forbidden")
 
 
+def _sync_rollups(ids: list[int], *, is_target: bool) -> None:
+    """Copy is_target onto the rollups now, so the target page is right at once.
+
+    An account that has no rollup row yet gets one computed here (a few set-based
+    queries), so a new target shows on the page with its figures straight away.
+    """
+    AccountRollup.objects.filter(account_id__in=ids).exclude(is_target=is_target).update(
+        is_target=is_target
+    )
+    if is_target:
+        have = set(AccountRollup.objects.filter(account_id__in=ids).values_list("pk", flat=True))
+        missing = [pk for pk in ids if pk not in have]
+        if missing:
+            rollups_refresh(account_ids=missing)
+
+
 def accounts_mark_target(
     *, user: User | None, account_ids: Iterable, source: str = Account.TargetSource.MANUAL
 ) -> int:
@@ -62,6 +79,7 @@ def accounts_mark_target(
             # A person's choice outranks a rule's: remember it so rules never undo it.
             Account.objects.filter(pk__in=ids).update(target_source=source)
             TargetOptOut.objects.filter(account_id__in=ids).delete()
+        _sync_rollups(ids, is_target=True)
         changes_notify(kind="account", account_ids=ids)
     return changed
 
@@ -84,5 +102,6 @@ def accounts_unmark_target(*, user: User | None, account_ids: Iterable) -> int:
                 unique_fields=["account"],
                 update_fields=["removed_by", "removed_at"],
             )
+        _sync_rollups(ids, is_target=False)
         changes_notify(kind="account", account_ids=ids)
     return changed

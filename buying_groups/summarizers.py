@@ -42,7 +42,8 @@ def _people(items: list[dict]) -> str:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    parts = [f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n]
+    # "web visit (15)" reads right for every label, where "15 email opened" would not.
+    parts = [f"{label} ({n})" for label, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n]
     return ", ".join(parts)
 
 
@@ -117,7 +118,7 @@ class BuiltinSummarizer:
             f"{f['name']} ({f['industry'] or 'industry unknown'}) has {f['people']} "
             f"contact{'' if f['people'] == 1 else 's'} and {f['open_opportunities']} open "
             f"opportunit{'y' if f['open_opportunities'] == 1 else 'ies'}"
-            + (f" worth {f['open_value']}." if f["open_opportunities"] else ".")
+            + (f" worth {float(f['open_value'] or 0):,.0f}." if f["open_opportunities"] else ".")
         ]
         if f["activity_counts"]:
             sentences.append(

@@ -59,7 +59,7 @@ def test_builtin_summary_is_factual_and_versioned(group):
     summary = summary_generate(subject="group", object_id=group.pk)
     assert summary.backend == "builtin"
     assert "Acme CDP is a buying group" in summary.text
-    assert "1 email replied" in summary.text
+    assert "email replied (1)" in summary.text
     assert "Missing required roles: Decision maker." in summary.text
     assert summary_state("group", group.pk) == (summary, True)
     # New data makes it stale; regenerating writes a new version.

@@ -66,7 +66,7 @@ def test_builtin_summary_is_factual_and_versioned(group):
     ActivityFactory(contact=group.members.first().contact, type="meeting")
     assert summary_state("group", group.pk)[1] is False
     again = summary_generate(subject="group", object_id=group.pk)
-    assert again.data_version != summary.data_version and "1 meeting" in again.text
+    assert again.data_version != summary.data_version and "meeting (1)" in again.text
 
 
 def test_llm_backend_used_when_configured(group, llm_server, settings):

@@ -1,7 +1,6 @@
 """Thin Celery wrappers around the buying-group services: ids in, idempotent by design."""
 
 from celery import shared_task
-from django.db import transaction
 
 
 @shared_task(name="buying_groups.scores_flush", ignore_result=True)
@@ -13,34 +12,11 @@ def scores_flush() -> dict:
 
 
 @shared_task(name="buying_groups.scores_recompute_all", ignore_result=True)
-def scores_recompute_all() -> int:
-    """Fan the full recompute out as one task per chunk of contact and group ids."""
-    from buying_groups.services.scores import contact_chunks, group_chunks
+def scores_recompute_all() -> dict:
+    """The scheduled full recompute: one set-based statement per phase (see the service)."""
+    from buying_groups.services.scores import scores_recompute_all as recompute
 
-    chunks = 0
-    for lo, hi in contact_chunks():
-        scores_recompute_contacts.delay(lo, hi)
-        chunks += 1
-    for lo, hi in group_chunks():
-        scores_recompute_groups.delay(lo, hi)
-        chunks += 1
-    return chunks
-
-
-@shared_task(name="buying_groups.scores_recompute_contacts", ignore_result=True)
-def scores_recompute_contacts(lo: int, hi: int) -> int:
-    from buying_groups.services.scores import contacts_recompute
-
-    with transaction.atomic():
-        return contacts_recompute(lo=lo, hi=hi, only_changed=True)
-
-
-@shared_task(name="buying_groups.scores_recompute_groups", ignore_result=True)
-def scores_recompute_groups(lo: int, hi: int) -> int:
-    from buying_groups.services.scores import groups_recompute
-
-    with transaction.atomic():
-        return groups_recompute(lo=lo, hi=hi)
+    return recompute()
 
 
 @shared_task(name="buying_groups.generation_job_run", ignore_result=True)

@@ -5,23 +5,24 @@ Engagement (person and group), explained in two lines on the pages:
   score  = round(100 x (1 - e^(-points / scale)))   (bot-flagged events never count)
 
 A person's points are their own activities; a group's are all its members'. The same
-statements run for a list of ids (the debounced incremental path) and for id ranges
-(the scheduled full recompute in chunks), on PostgreSQL and SQLite alike.
+statements run for a list of ids (the debounced incremental path) and for every row at
+once (the scheduled full recompute, one statement per phase), on PostgreSQL and SQLite.
+Person scores live in the narrow ``ContactScore`` table; ``accounts.Contact.engagement_score``
+is kept as a copy of them for the rest of the app.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 
-from accounts.models import Contact
 from buying_groups.models import BuyingGroup, DirtyScore, Member
 
 LN2 = math.log(2)
@@ -122,22 +123,30 @@ def _params(now: datetime) -> dict:
     }
 
 
-def _id_filter(column: str, ids: list[int] | None, lo: int | None, hi: int | None, params: dict):
+def _id_filter(
+    column: str, ids: list[int] | None, lo: int | None, hi: int | None, params: dict
+) -> str:
+    """``column`` restricted to ``ids``, to ``lo <= column < hi``, or (all three None) to all."""
     if ids is not None:
         names = []
         for index, pk in enumerate(ids):
             params[f"id{index}"] = int(pk)
             names.append(f"%(id{index})s")
         return f"{column} IN ({', '.join(names)})"
+    if lo is None and hi is None:
+        return "1 = 1"
     params["lo"], params["hi"] = int(lo), int(hi)
     return f"{column} >= %(lo)s AND {column} < %(hi)s"
 
 
-def _execute(sql: str, params: dict) -> int:
+def _execute(sql: str, params: dict, *, big: bool = False) -> int:
     with connection.cursor() as cursor:
         if _dialect() == "postgresql" and connection.in_atomic_block:
-            # Short set-based statements: JIT compilation costs more than it saves.
+            # Set-based statements: JIT compilation costs more than it saves. A whole-table
+            # statement hashes a million contacts: give it the memory not to spill to disk.
             cursor.execute("SET LOCAL jit = off")
+            if big:
+                cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -149,8 +158,15 @@ def contacts_recompute(
     hi: int | None = None,
     now: datetime | None = None,
     only_changed: bool = False,
+    mirror: bool = True,
 ) -> int:
-    """Recompute person engagement for contacts ``ids`` or ``lo <= id < hi``; rows updated."""
+    """Recompute person engagement for contacts ``ids``, ``lo <= id < hi`` or (none given)
+    all of them, into ``ContactScore``; returns the number of scores written.
+
+    With ``only_changed`` a score equal to the stored one is not rewritten. With ``mirror``
+    the contacts' ``accounts_contact.engagement_score`` copy is brought up to date as well
+    (``contacts_mirror``); the full recompute mirrors as a separate phase.
+    """
     if ids is not None and not ids:
         return 0
     now = now or timezone.now()
@@ -160,14 +176,14 @@ def contacts_recompute(
     params["scored_at"] = _time_param(now)
     contact_filter = _id_filter("c.id", ids, lo, hi, params)
     activity_filter = _id_filter("a.contact_id", ids, lo, hi, params)
-    changed = (
-        " AND (accounts_contact.engagement_score <> s.score "
-        "OR accounts_contact.engagement_scored_at IS NULL)"
-        if only_changed
-        else ""
-    )
+    changed = " AND (old.contact_id IS NULL OR old.score <> n.score)" if only_changed else ""
+    # One pass: aggregate the window's activities per contact, score every contact of the
+    # range (no activity scores 0) and upsert into the narrow table. Unchanged scores are
+    # filtered out before the upsert (ON CONFLICT … WHERE would still lock, so dirty, every
+    # row). The WHERE clause also keeps SQLite's INSERT … SELECT … ON CONFLICT unambiguous.
     sql = f"""
-        UPDATE accounts_contact SET engagement_score = s.score, engagement_scored_at = %(scored_at)s
+        INSERT INTO buying_groups_contactscore (contact_id, score, scored_at)
+        SELECT n.id, n.score, %(scored_at)s
         FROM (
             SELECT c.id AS id, {_score_sql("pts.points", cfg["person_scale"])} AS score
             FROM accounts_contact c LEFT JOIN (
@@ -177,9 +193,43 @@ def contacts_recompute(
                 GROUP BY a.contact_id
             ) pts ON pts.contact_id = c.id
             WHERE {contact_filter}
-        ) s WHERE accounts_contact.id = s.id{changed}
+        ) n LEFT JOIN buying_groups_contactscore old ON old.contact_id = n.id
+        WHERE 1 = 1{changed}
+        ON CONFLICT (contact_id) DO UPDATE
+            SET score = excluded.score, scored_at = excluded.scored_at
     """
-    return _execute(sql, params)
+    written = _execute(sql, params, big=ids is None and lo is None)
+    if mirror:
+        contacts_mirror(ids=ids, lo=lo, hi=hi, always=not only_changed)
+    return written
+
+
+def contacts_mirror(
+    *,
+    ids: list[int] | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    always: bool = False,
+) -> int:
+    """Copy ``ContactScore`` into ``accounts_contact.engagement_score`` (read by the rest of
+    the app); only rows that differ unless ``always``. Returns the rows written."""
+    params: dict = {}
+    score_filter = _id_filter("s.contact_id", ids, lo, hi, params)
+    differs = (
+        ""
+        if always
+        else (
+            " AND (accounts_contact.engagement_score <> s.score"
+            " OR accounts_contact.engagement_scored_at IS NULL)"
+        )
+    )
+    sql = f"""
+        UPDATE accounts_contact
+        SET engagement_score = s.score, engagement_scored_at = s.scored_at
+        FROM buying_groups_contactscore s
+        WHERE accounts_contact.id = s.contact_id AND {score_filter}{differs}
+    """
+    return _execute(sql, params, big=ids is None and lo is None)
 
 
 def groups_recompute(
@@ -188,12 +238,15 @@ def groups_recompute(
     lo: int | None = None,
     hi: int | None = None,
     now: datetime | None = None,
+    only_changed: bool = False,
 ) -> int:
-    """Recompute engagement, completeness and member count of groups; rows updated.
+    """Recompute engagement, completeness and member count of groups ``ids``,
+    ``lo <= id < hi`` or (none given) all of them; rows updated.
 
     Completeness = weights of template roles with at least one member / weights of all
     its roles x 100, rounded half up (integer arithmetic, so both databases agree);
-    a template without roles gives 0.
+    a template without roles gives 0. With ``only_changed`` a group whose three figures
+    are unchanged is not rewritten (nor its ``scores_computed_at``).
     """
     if ids is not None and not ids:
         return 0
@@ -204,37 +257,50 @@ def groups_recompute(
     params["scored_at"] = _time_param(now)
     group_filter = _id_filter("g.id", ids, lo, hi, params)
     member_filter = _id_filter("m.group_id", ids, lo, hi, params)
+    completeness = (
+        "CASE WHEN COALESCE(s.total, 0) > 0 "
+        "THEN (200 * COALESCE(s.filled, 0) + s.total) / (2 * s.total) ELSE 0 END"
+    )
+    changed = (
+        f""" AND (buying_groups_buyinggroup.engagement_score <> s.engagement
+            OR buying_groups_buyinggroup.member_count <> s.members
+            OR buying_groups_buyinggroup.completeness_score <> {completeness}
+            OR buying_groups_buyinggroup.scores_computed_at IS NULL)"""
+        if only_changed
+        else ""
+    )
     sql = f"""
         UPDATE buying_groups_buyinggroup SET
             engagement_score = s.engagement,
             member_count = s.members,
-            completeness_score = CASE WHEN COALESCE(s.total, 0) > 0
-                THEN (200 * COALESCE(s.filled, 0) + s.total) / (2 * s.total) ELSE 0 END,
+            completeness_score = {completeness},
             scores_computed_at = %(scored_at)s
         FROM (
             SELECT g.id AS id,
                 {_score_sql("pts.points", cfg["group_scale"])} AS engagement,
                 COALESCE(mc.members, 0) AS members,
                 t.total AS total,
-                mc.filled AS filled
+                fl.filled AS filled
             FROM buying_groups_buyinggroup g
             LEFT JOIN (
                 SELECT r.template_id AS template_id, SUM(r.weight) AS total
                 FROM buying_groups_templaterole r GROUP BY r.template_id
             ) t ON t.template_id = g.role_template_id
             LEFT JOIN (
-                SELECT x.group_id AS group_id, SUM(x.n) AS members,
-                    SUM(CASE WHEN r.template_id = g2.role_template_id THEN r.weight ELSE 0 END)
-                        AS filled
+                SELECT m.group_id AS group_id, COUNT(*) AS members
+                FROM buying_groups_member m WHERE {member_filter}
+                GROUP BY m.group_id
+            ) mc ON mc.group_id = g.id
+            LEFT JOIN (
+                SELECT x.group_id AS group_id, r.template_id AS template_id,
+                    SUM(r.weight) AS filled
                 FROM (
-                    SELECT m.group_id AS group_id, m.role_id AS role_id, COUNT(*) AS n
+                    SELECT DISTINCT m.group_id AS group_id, m.role_id AS role_id
                     FROM buying_groups_member m WHERE {member_filter}
-                    GROUP BY m.group_id, m.role_id
                 ) x
                 JOIN buying_groups_templaterole r ON r.id = x.role_id
-                JOIN buying_groups_buyinggroup g2 ON g2.id = x.group_id
-                GROUP BY x.group_id
-            ) mc ON mc.group_id = g.id
+                GROUP BY x.group_id, r.template_id
+            ) fl ON fl.group_id = g.id AND fl.template_id = g.role_template_id
             LEFT JOIN (
                 SELECT m.group_id AS group_id, {points} AS points
                 FROM buying_groups_member m
@@ -243,9 +309,9 @@ def groups_recompute(
                 GROUP BY m.group_id
             ) pts ON pts.group_id = g.id
             WHERE {group_filter}
-        ) s WHERE buying_groups_buyinggroup.id = s.id
+        ) s WHERE buying_groups_buyinggroup.id = s.id{changed}
     """
-    return _execute(sql, params)
+    return _execute(sql, params, big=ids is None and lo is None)
 
 
 def completeness_of(*, role_weights: dict[int, int], filled_role_ids: set[int]) -> int:
@@ -260,32 +326,32 @@ def completeness_of(*, role_weights: dict[int, int], filled_role_ids: set[int]) 
 # --- Full recompute ---------------------------------------------------------------------------
 
 
-def _ranges(model, chunk: int) -> list[tuple[int, int]]:
-    bounds = model.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    if bounds["lo"] is None:
-        return []
-    return [(start, start + chunk) for start in range(bounds["lo"], bounds["hi"] + 1, chunk)]
+def scores_recompute_all(*, now: datetime | None = None, mirror: bool = True) -> dict:
+    """Recompute every contact's and group's scores: one set-based statement per phase.
 
-
-def contact_chunks(chunk: int | None = None) -> list[tuple[int, int]]:
-    return _ranges(Contact, chunk or settings.BUYING_GROUP_RECOMPUTE_CHUNK)
-
-
-def group_chunks(chunk: int | None = None) -> list[tuple[int, int]]:
-    return _ranges(BuyingGroup, chunk or settings.BUYING_GROUP_RECOMPUTE_CHUNK)
-
-
-def scores_recompute_all(*, chunk: int | None = None, now: datetime | None = None) -> dict:
-    """Recompute every contact's and group's scores in one process, chunk by chunk."""
+    1. person scores into the narrow ``ContactScore`` table (one scan of the window's
+       activities, one hash aggregate, an upsert that skips unchanged scores);
+    2. group engagement, completeness and member count (unchanged groups not rewritten);
+    3. (``mirror``) the changed person scores copied to ``accounts_contact``.
+    Each phase is its own transaction, so a reader never waits on the whole run.
+    Returns the rows written and each phase's seconds.
+    """
     now = now or timezone.now()
-    contacts = groups = 0
-    for lo, hi in contact_chunks(chunk):
+    result: dict = {}
+    started = time.monotonic()
+    with transaction.atomic():
+        result["contacts_changed"] = contacts_recompute(now=now, only_changed=True, mirror=False)
+    result["contacts_seconds"] = round(time.monotonic() - started, 2)
+    started = time.monotonic()
+    with transaction.atomic():
+        result["groups"] = groups_recompute(now=now, only_changed=True)
+    result["groups_seconds"] = round(time.monotonic() - started, 2)
+    if mirror:
+        started = time.monotonic()
         with transaction.atomic():
-            contacts += contacts_recompute(lo=lo, hi=hi, now=now, only_changed=True)
-    for lo, hi in group_chunks(chunk):
-        with transaction.atomic():
-            groups += groups_recompute(lo=lo, hi=hi, now=now)
-    return {"contacts_changed": contacts, "groups": groups}
+            result["contacts_mirrored"] = contacts_mirror()
+        result["mirror_seconds"] = round(time.monotonic() - started, 2)
+    return result
 
 
 # --- Incremental path: dirty marks, debounced flush -------------------------------------------

@@ -156,7 +156,7 @@ def test_group_engagement_sums_members_and_full_recompute_agrees():
     BuyingGroup.objects.filter(pk=group.pk).update(
         engagement_score=0, completeness_score=0, member_count=0
     )
-    result = scores_recompute_all(chunk=2, now=NOW)
+    result = scores_recompute_all(now=NOW)
     group.refresh_from_db()
     p1.refresh_from_db()
     assert (group.engagement_score, group.completeness_score, group.member_count) == (26, 100, 2)
@@ -188,3 +188,74 @@ def test_other_account_contact_is_not_counted():
     groups_recompute(ids=[group.pk], now=NOW)
     group.refresh_from_db()
     assert group.engagement_score == 0
+
+
+def _snapshot():
+    from accounts.models import Contact
+    from buying_groups.models import ContactScore
+
+    return (
+        sorted(ContactScore.objects.values_list("contact_id", "score")),
+        sorted(Contact.objects.values_list("id", "engagement_score")),
+        sorted(
+            BuyingGroup.objects.values_list(
+                "id", "engagement_score", "completeness_score", "member_count"
+            )
+        ),
+    )
+
+
+def test_full_recompute_equals_incremental_and_rewrites_only_what_changed():
+    from accounts.models import Contact
+    from buying_groups.models import ContactScore
+
+    kinds = ["email_replied", "meeting", "email_clicked", "web_visit", "email_opened"]
+    groups, people = [], []
+    for g in range(3):
+        group, roles = _group_with_roles([g + 1, 2, 3])
+        members = [ContactFactory(account=group.account) for _ in range(3)]
+        _assign(group, list(zip(members, roles[: g + 1], strict=False)))
+        for index, person in enumerate(members):
+            for k in range(index + g):
+                ActivityFactory(
+                    contact=person,
+                    type=kinds[(index + k) % len(kinds)],
+                    occurred_at=NOW - dt.timedelta(days=k * 3 + g, hours=index),
+                    is_bot=(k == 2),
+                )
+        groups.append(group)
+        people += members
+    loner = ContactFactory()  # no group, no activity: scores 0
+    ids = [p.pk for p in people] + [loner.pk]
+    contacts_recompute(ids=ids, now=NOW)
+    groups_recompute(ids=[g.pk for g in groups], now=NOW)
+    incremental = _snapshot()
+    assert incremental[0] == incremental[1]  # the accounts_contact copy matches
+    assert any(score for _, score in incremental[0]) and (loner.pk, 0) in incremental[0]
+
+    # Every score stale (the worst case after a bulk load): the full run restores them all.
+    ContactScore.objects.update(score=101)
+    Contact.objects.update(engagement_score=0)
+    BuyingGroup.objects.update(engagement_score=0, completeness_score=0, member_count=0)
+    result = scores_recompute_all(now=NOW)
+    assert _snapshot() == incremental
+    assert result["contacts_changed"] == len(ids)
+    assert result["groups"] == 3
+
+    # Nothing changed since: the next full run writes no row at all.
+    again = scores_recompute_all(now=NOW)
+    assert (again["contacts_changed"], again["groups"], again["contacts_mirrored"]) == (0, 0, 0)
+    assert _snapshot() == incremental
+
+
+def test_full_recompute_scores_a_contact_never_scored_before():
+    from buying_groups.models import ContactScore
+
+    person = ContactFactory()
+    ActivityFactory(contact=person, type="meeting", occurred_at=NOW)
+    ContactScore.objects.filter(contact=person).delete()
+    scores_recompute_all(now=NOW)
+    person.refresh_from_db()
+    assert ContactScore.objects.get(contact=person).score == score_from_points(8, 20)
+    assert person.engagement_score == score_from_points(8, 20)
+    assert person.engagement_scored_at is not None

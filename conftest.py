@@ -4,6 +4,8 @@ import os
 import shutil
 
 import pytest
+import redis
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import TeamFactory, UserFactory
@@ -81,3 +83,43 @@ def chromium_path():
     if not CHROMIUM:
         skip_or_fail("Debian's chromium is not installed")
     return CHROMIUM
+
+
+@pytest.fixture
+def redis_url():
+    """The REDIS_URL of this run, once Redis answers a PING."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        skip_or_fail("REDIS_URL is not set")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def live_database_url(transactional_db):
+    """The test database as a URL another process can use (PostgreSQL only: the SQLite
+    test database lives in this process's memory)."""
+    from tests.workers import shared_database_url
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("a database shared with another process needs PostgreSQL (DATABASE_URL)")
+    return shared_database_url()
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, live_database_url, tmp_path, monkeypatch):
+    """A real `celery worker --pool=solo` on the test database and Redis; the test side
+    stops being eager so what it queues goes through the broker."""
+    from abm.celery import app
+    from tests.workers import worker_env, worker_start, worker_stop
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    log_path = tmp_path / "worker.log"
+    process = worker_start(
+        worker_env(database_url=live_database_url, redis_url=redis_url), log_path=log_path
+    )
+    yield process
+    worker_stop(process, log_path=log_path)

@@ -3,23 +3,19 @@ SIGKILL the worker mid-batch, restart it, and every recipient still ends with ex
 one message at the server and no outbox row lost."""
 
 import collections
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from accounts.tests.factories import AccountFactory, ContactFactory
 from conftest import skip_or_fail
 from sales_actions.models import SalesEmail
 from sales_actions.tests.factories import EmailTemplateFactory
+from tests.workers import shared_database_url, worker_env, worker_kill, worker_start
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -45,38 +41,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "abm",
-            "worker",
-            "-c",
-            "1",
-            "-P",
-            "prefork",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "WARNING",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def kill(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
 
 
 def wait_for(predicate, timeout: float, what: str) -> None:
@@ -116,19 +80,15 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(send, sales_rep
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "abm.settings",
-        "DEBUG": "1",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
+    env = worker_env(
+        database_url=shared_database_url(),
+        redis_url=settings.REDIS_URL,
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+    )
     settings.SALES_EMAIL_CHUNK_SIZE = 10
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    worker = start_worker(env)
+    worker = worker_start(env, pool="prefork")
     try:
         # Given a batch of 80 recipients handed to one worker
         template = EmailTemplateFactory()
@@ -140,9 +100,9 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(send, sales_rep
 
         # When the worker is SIGKILLed mid-batch and started again
         wait_for(lambda: len(recorder.message_ids) >= 20, 60, "the first messages")
-        kill(worker)
+        worker_kill(worker)
         assert len(recorder.message_ids) < total
-        worker = start_worker(env)
+        worker = worker_start(env, pool="prefork")
         # The periodic sweep: stale "sending" rows become unknown, forgotten queued rows
         # are handed out again (the killed task's broker message is not needed).
         settings.SALES_EMAIL_SENDING_LEASE_SECONDS = 0
@@ -182,10 +142,5 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(send, sales_rep
     finally:
         app.conf.task_always_eager = eager
         if worker.poll() is None:
-            kill(worker)
+            worker_kill(worker)
         controller.stop()
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

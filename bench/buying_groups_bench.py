@@ -14,6 +14,10 @@ after a bulk load: every person score, every group and every accounts_contact co
 rewritten); and again (steady state). Then the incremental path: it starts a real Celery
 worker, records activities one by one through ``activity_record`` and measures the time
 until the member's group shows a fresh score (median and p95).
+
+With --skip-build only buying_groups migrations are applied; after an upgrade run
+``manage.py migrate`` on the bench database, then ``VACUUM FULL accounts_contact`` once so
+the contact pages get the fillfactor of accounts migration 0004 (printed as "contact table").
 """
 
 from __future__ import annotations
@@ -212,6 +216,27 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def contact_table() -> dict:
+    """``accounts_contact``'s fillfactor, size and HOT share of its updates so far: the
+    score copy (phase 3) is only cheap when its updates are HOT (accounts migration 0004,
+    plus one ``VACUUM FULL accounts_contact`` for a table filled before it)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.reloptions, pg_relation_size(c.oid), s.n_tup_upd, s.n_tup_hot_upd "
+            "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE c.relname = 'accounts_contact'"
+        )
+        options, size, updates, hot = cur.fetchone()
+    return {
+        "contact_options": options or ["fillfactor=100"],
+        "contact_mb": round(size / 2**20),
+        "contact_updates": updates,
+        "contact_hot_updates": hot,
+    }
+
+
 def reset_scores() -> None:
     """Make every score change on the next recompute: the worst case (after a bulk load)."""
     from django.db import connection, transaction
@@ -316,6 +341,7 @@ def main() -> None:
     # With --skip-build only this app's migrations are applied (the data is reused as is).
     call_command("migrate", *(["buying_groups"] if args.skip_build else []), verbosity=0)
     figures = {}
+    print("contact table:", contact_table(), flush=True)
     if not args.skip_build:
         figures.update(build(args))
         print("built:", figures, flush=True)
@@ -329,6 +355,7 @@ def main() -> None:
     again = time_full_recompute()
     print("full recompute again (steady state):", again, flush=True)
     figures.update({"first": first, "every_score_changed": worst, "steady": again})
+    figures["contact_table_after"] = contact_table()
     figures.update(time_incremental(args.samples))
     print("RESULT", figures, flush=True)
 

@@ -22,6 +22,10 @@ def copy_is_target(apps, schema_editor):
         batch_size=1000,
         ignore_conflicts=True,
     )
+    if schema_editor.connection.vendor == "postgresql":
+        # The inserts leave deferred foreign-key checks pending; PostgreSQL refuses to
+        # create the indexes below in the same transaction until they have run.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 # Descending time sorts keep empty values last: (column DESC NULLS LAST, account_id DESC)

@@ -16,10 +16,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from abm.exceptions import ApplicationError
+from abm.http import safe_next_url
 from abm.permissions import can_create, can_write
 from accounts import services
 from accounts.filters import AccountFilter, ContactFilter, LeadFilter, OpportunityFilter
@@ -48,15 +48,6 @@ from accounts.selectors import records as selectors
 from sales_actions import services as sales_services
 
 # --- Helpers ---------------------------------------------------------------------------
-
-
-def _safe_next(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _query(request, **changes) -> str:
@@ -187,7 +178,7 @@ def account_list(request):
 @require_POST
 def account_bulk_target(request):
     """Mark or unmark the ticked accounts as targets; all or nothing."""
-    back = _safe_next(request, reverse("accounts:account_list"))
+    back = safe_next_url(request, reverse("accounts:account_list"))
     action = request.POST.get("action")
     ids = request.POST.getlist("selected")
     try:
@@ -638,14 +629,14 @@ def opportunity_create(request):
             _apply_service_error(form, exc)
         else:
             messages.success(request, f"Opportunity “{deal.name}” created.")
-            return redirect(_safe_next(request, reverse("accounts:opportunity_list")))
+            return redirect(safe_next_url(request, reverse("accounts:opportunity_list")))
     return render(
         request,
         "accounts/opportunity_form.html",
         _form_context(
             form,
             "New opportunity",
-            _safe_next(request, reverse("accounts:opportunity_list")),
+            safe_next_url(request, reverse("accounts:opportunity_list")),
             "Back",
         ),
     )
@@ -666,14 +657,14 @@ def opportunity_edit(request, pk: int):
             deal.refresh_from_db()
         else:
             messages.success(request, f"Opportunity “{deal.name}” saved.")
-            return redirect(_safe_next(request, reverse("accounts:opportunity_list")))
+            return redirect(safe_next_url(request, reverse("accounts:opportunity_list")))
     return render(
         request,
         "accounts/opportunity_form.html",
         _form_context(
             form,
             f"Edit {deal.name}",
-            _safe_next(request, reverse("accounts:opportunity_list")),
+            safe_next_url(request, reverse("accounts:opportunity_list")),
             "Back",
             submit="Save opportunity",
         ),
@@ -717,7 +708,7 @@ def _dialog_done(request, message: str, event: str, account, contact) -> HttpRes
             **{event: True},
         )
     messages.success(request, message)
-    return redirect(_safe_next(request, _record_url(account, contact)))
+    return redirect(safe_next_url(request, _record_url(account, contact)))
 
 
 def _dialog_render(request, template: str, context: dict, *, action: str) -> HttpResponse:
@@ -727,7 +718,7 @@ def _dialog_render(request, template: str, context: dict, *, action: str) -> Htt
             "accounts/_dialog_fragment.html" if request.htmx else "accounts/_dialog_page.html"
         ),
         dialog_action=action,
-        next_url=_safe_next(request, _record_url(context["account"], context["contact"])),
+        next_url=safe_next_url(request, _record_url(context["account"], context["contact"])),
     )
     return render(request, template, context)
 

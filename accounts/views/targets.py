@@ -15,11 +15,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from abm.exceptions import ApplicationError
+from abm.http import safe_next_url
 from abm.permissions import can_write
 from abm.templatetags.hub import _relative as relative_time
 from accounts.models import Account, Industry, TargetingRule
@@ -40,15 +41,6 @@ COLUMNS = [
 NUMERIC = {"contacts", "open_deals", "open_deal_value"}
 
 
-def _safe_next(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
 def _query(request, **changes) -> str:
     params = request.GET.copy()
     for key, value in changes.items():
@@ -63,7 +55,7 @@ def _query(request, **changes) -> str:
 def _done(request, message: str, default_url: str, *, level: str = "success") -> HttpResponse:
     """Finish a write: htmx follows HX-Redirect (keeping filters), others a 302."""
     getattr(messages, level)(request, message)
-    url = _safe_next(request, default_url)
+    url = safe_next_url(request, default_url)
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -205,7 +197,7 @@ def select(request):
                 "results": selectors.non_target_search(q=request.POST.get("q", "")),
                 "q": request.POST.get("q", ""),
                 "error": exc.message,
-                "next_url": _safe_next(request, reverse("targets:index")),
+                "next_url": safe_next_url(request, reverse("targets:index")),
             }
             return render(request, "accounts/targets/_select.html", context, status=400)
         return _done(
@@ -217,7 +209,7 @@ def select(request):
     context = {
         "results": selectors.non_target_search(q=q),
         "q": q,
-        "next_url": _safe_next(request, reverse("targets:index")),
+        "next_url": safe_next_url(request, reverse("targets:index")),
     }
     template = (
         "accounts/targets/_select_results.html"
@@ -233,7 +225,7 @@ def select(request):
 def remove(request, pk: int):
     """Confirm, then take an account off the targets (the account and its data stay)."""
     account = get_object_or_404(Account.objects.select_related("owner"), pk=pk)
-    next_url = _safe_next(request, reverse("targets:index"))
+    next_url = safe_next_url(request, reverse("targets:index"))
     if request.method == "POST":
         try:
             accounts_unmark_target(user=request.user, account_ids=[account.pk])

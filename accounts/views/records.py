@@ -129,6 +129,25 @@ def _apply_service_error(form, exc: Exception) -> None:
     form.apply_error(exc)
 
 
+def _submit(request, form, save, *, message, redirect_to, on_error=None):
+    """Run a valid POSTed form through its service.
+
+    Returns the redirect after a save, or None to render the form again (unbound, invalid,
+    or with the service's error put on the field it names).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form)
+    except (ApplicationError, ValidationError) as exc:
+        _apply_service_error(form, exc)
+        if on_error:
+            on_error()
+        return None
+    messages.success(request, message(saved))
+    return redirect(redirect_to(saved))
+
+
 def _owner_choices(request):
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
@@ -242,14 +261,15 @@ def account_create(request):
         messages.error(request, "Your role cannot create accounts.")
         return redirect("accounts:account_list")
     form = _account_form(request, {})
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.account_create(user=request.user, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-        else:
-            messages.success(request, f"Account “{account.name}” created.")
-            return redirect("accounts:account_detail", pk=account.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.account_create(user=request.user, data=f.service_data()),
+        message=lambda account: f"Account “{account.name}” created.",
+        redirect_to=lambda account: reverse("accounts:account_detail", args=[account.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/account_form.html",
@@ -264,15 +284,18 @@ def account_edit(request, pk: int):
         messages.error(request, "You cannot change this account: you do not own it.")
         return redirect("accounts:account_detail", pk=pk)
     form = _account_form(request, {"instance": account})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_update(user=request.user, account=account, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-            account.refresh_from_db()
-        else:
-            messages.success(request, f"Account “{account.name}” saved.")
-            return redirect("accounts:account_detail", pk=account.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.account_update(
+            user=request.user, account=account, data=f.service_data()
+        ),
+        message=lambda account: f"Account “{account.name}” saved.",
+        redirect_to=lambda account: reverse("accounts:account_detail", args=[account.pk]),
+        on_error=account.refresh_from_db,
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/account_form.html",
@@ -398,14 +421,15 @@ def contact_create(request):
                 "follow_email": True,
             }
     form = _contact_form(request, **({"initial": initial} if initial else {}))
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(user=request.user, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-        else:
-            messages.success(request, f"Contact “{contact}” created.")
-            return redirect("accounts:contact_detail", pk=contact.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.contact_create(user=request.user, data=f.service_data()),
+        message=lambda contact: f"Contact “{contact}” created.",
+        redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/contact_form.html",
@@ -427,15 +451,18 @@ def contact_edit(request, pk: int):
         if link.account_id != contact.account_id
     ]
     form = _contact_form(request, instance=contact, other_accounts=others)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(user=request.user, contact=contact, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-            contact.refresh_from_db()
-        else:
-            messages.success(request, f"Contact “{contact}” saved.")
-            return redirect("accounts:contact_detail", pk=contact.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.contact_update(
+            user=request.user, contact=contact, data=f.service_data()
+        ),
+        message=lambda contact: f"Contact “{contact}” saved.",
+        redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),
+        on_error=contact.refresh_from_db,
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/contact_form.html",
@@ -534,14 +561,15 @@ def lead_create(request):
                 Account.objects.filter(pk=int(account_id)).first()
             )
     form = _lead_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = services.lead_create(user=request.user, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-        else:
-            messages.success(request, "Lead created.")
-            return redirect("accounts:lead_detail", pk=lead.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.lead_create(user=request.user, data=f.service_data()),
+        message=lambda lead: "Lead created.",
+        redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/lead_form.html",
@@ -556,15 +584,16 @@ def lead_edit(request, pk: int):
         messages.error(request, "You cannot change this lead: you do not own it.")
         return redirect("accounts:lead_detail", pk=pk)
     form = _lead_form(request, instance=lead)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.lead_update(user=request.user, lead=lead, data=form.service_data())
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-            lead.refresh_from_db()
-        else:
-            messages.success(request, "Lead saved.")
-            return redirect("accounts:lead_detail", pk=lead.pk)
+    done = _submit(
+        request,
+        form,
+        lambda f: services.lead_update(user=request.user, lead=lead, data=f.service_data()),
+        message=lambda lead: "Lead saved.",
+        redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
+        on_error=lead.refresh_from_db,
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/lead_form.html",
@@ -622,14 +651,15 @@ def opportunity_create(request):
     if request.method == "GET" and account_id.isdigit():
         initial["account"] = account_input_value(Account.objects.filter(pk=int(account_id)).first())
     form = _opportunity_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            deal = services.opportunity_create(user=request.user, data=form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-        else:
-            messages.success(request, f"Opportunity “{deal.name}” created.")
-            return redirect(safe_next_url(request, reverse("accounts:opportunity_list")))
+    done = _submit(
+        request,
+        form,
+        lambda f: services.opportunity_create(user=request.user, data=f.cleaned_data),
+        message=lambda deal: f"Opportunity “{deal.name}” created.",
+        redirect_to=lambda deal: safe_next_url(request, reverse("accounts:opportunity_list")),
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/opportunity_form.html",
@@ -649,15 +679,18 @@ def opportunity_edit(request, pk: int):
         messages.error(request, "You cannot change this opportunity: you do not own it.")
         return redirect("accounts:opportunity_list")
     form = _opportunity_form(request, instance=deal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.opportunity_update(user=request.user, opportunity=deal, data=form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            _apply_service_error(form, exc)
-            deal.refresh_from_db()
-        else:
-            messages.success(request, f"Opportunity “{deal.name}” saved.")
-            return redirect(safe_next_url(request, reverse("accounts:opportunity_list")))
+    done = _submit(
+        request,
+        form,
+        lambda f: services.opportunity_update(
+            user=request.user, opportunity=deal, data=f.cleaned_data
+        ),
+        message=lambda deal: f"Opportunity “{deal.name}” saved.",
+        redirect_to=lambda deal: safe_next_url(request, reverse("accounts:opportunity_list")),
+        on_error=deal.refresh_from_db,
+    )
+    if done:
+        return done
     return render(
         request,
         "accounts/opportunity_form.html",

@@ -25,6 +25,16 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Every test starts with an empty cache: debounce keys ("a flush is already
+    scheduled") left by an earlier test would otherwise swallow this test's refresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def team():
     return TeamFactory(name="North")

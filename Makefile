@@ -27,8 +27,15 @@ CHECK_ENV := DEBUG=true
 
 .PHONY: install run test lint format check check-migrations openapi clean
 
+# A local checkout gets a .env with DEBUG=true, so `.venv/bin/python manage.py …` works
+# without production secrets; an existing .env is never touched (production copies
+# .env.example, where DEBUG=false).
+.env:
+	@printf '# Local development, written by make (every setting: .env.example).\nDEBUG=true\n' > .env
+	@echo "wrote .env (DEBUG=true) for local development"
+
 # Reinstall only when pyproject.toml changed (or the virtualenv is new).
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | .env
 	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"

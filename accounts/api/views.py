@@ -127,11 +127,16 @@ class ServiceViewSet(viewsets.ModelViewSet):
         type(self).delete_service(user=self.request.user, **{self.instance_arg: instance})
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.AccountSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.AccountSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.AccountSerializer, **ERROR_RESPONSES}),
-)
+def _write_schema(serializer):
+    """Document create/update answers as the record, or the 4xx error shape."""
+    return extend_schema_view(
+        create=extend_schema(responses={201: serializer, **ERROR_RESPONSES}),
+        update=extend_schema(responses={200: serializer, **ERROR_RESPONSES}),
+        partial_update=extend_schema(responses={200: serializer, **ERROR_RESPONSES}),
+    )
+
+
+@_write_schema(s.AccountSerializer)
 class AccountViewSet(ServiceViewSet):
     """Accounts (companies). Marketers and admins write any; sales reps their own."""
 
@@ -147,11 +152,7 @@ class AccountViewSet(ServiceViewSet):
     instance_arg = "account"
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.ContactSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.ContactSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.ContactSerializer, **ERROR_RESPONSES}),
-)
+@_write_schema(s.ContactSerializer)
 class ContactViewSet(ServiceViewSet):
     """People at accounts, with their buying roles and consent."""
 
@@ -180,11 +181,7 @@ class ContactViewSet(ServiceViewSet):
     instance_arg = "contact"
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.LeadSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.LeadSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.LeadSerializer, **ERROR_RESPONSES}),
-)
+@_write_schema(s.LeadSerializer)
 class LeadViewSet(ServiceViewSet):
     """Leads: interest of a contact or an account in a product or topic."""
 
@@ -200,11 +197,7 @@ class LeadViewSet(ServiceViewSet):
     instance_arg = "lead"
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.OpportunitySerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.OpportunitySerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.OpportunitySerializer, **ERROR_RESPONSES}),
-)
+@_write_schema(s.OpportunitySerializer)
 class OpportunityViewSet(ServiceViewSet):
     """Deals on accounts, with the contacts involved and their roles."""
 
@@ -221,11 +214,7 @@ class OpportunityViewSet(ServiceViewSet):
     instance_arg = "opportunity"
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.CampaignSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.CampaignSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.CampaignSerializer, **ERROR_RESPONSES}),
-)
+@_write_schema(s.CampaignSerializer)
 class CampaignViewSet(ServiceViewSet):
     """Marketing campaigns; marketers and admins write them."""
 
@@ -241,11 +230,7 @@ class CampaignViewSet(ServiceViewSet):
     instance_arg = "campaign"
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.ProductSerializer, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: s.ProductSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: s.ProductSerializer, **ERROR_RESPONSES}),
-)
+@_write_schema(s.ProductSerializer)
 class ProductViewSet(ServiceViewSet):
     """Products and solutions that leads, buying groups and intent are about."""
 

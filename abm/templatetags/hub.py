@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from abm import pages
+
 register = template.Library()
 
 
@@ -63,15 +65,17 @@ def scorebar(value, maximum=100):
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """The current query string with some parameters changed (None/'' removes one)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            params.pop(key, None)
-        else:
-            params[key] = value
-    if "cursor" not in changes:
-        params.pop("cursor", None)  # a changed filter or sort starts from the first page
-    encoded = params.urlencode()
+def query_replace(context, **changes):
+    """``?`` + this page's query string with some parameters changed (None/'' removes one).
+
+    ``{% query_replace cursor=None sort="-name" %}``; see ``abm.pages.query_replace``.
+    """
+    encoded = pages.query_replace(context["request"].GET, **changes)
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """Like ``query_replace``, but a changed filter or sort starts from the first page."""
+    changes.setdefault("cursor", None)
+    return query_replace(context, **changes)

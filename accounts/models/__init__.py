@@ -1,0 +1,59 @@
+"""The CRM core: users and teams, accounts, contacts, leads, opportunities, campaigns,
+products, notes, tasks and the one activity stream everything else reads.
+
+Grouped by domain in this package; every public name is re-exported here, so
+``from accounts.models import X`` is the one way to import a model.
+"""
+
+from .activities import Activity
+from .imports import ImportJob
+from .marketing import Campaign, Industry, Product
+from .records import (
+    BUYING_ROLE_BITS,
+    Account,
+    BuyingRole,
+    Contact,
+    ContactAccount,
+    Lead,
+    Note,
+    Opportunity,
+    OpportunityContactRole,
+    buying_roles_from_mask,
+    buying_roles_to_mask,
+)
+from .targets import (
+    TARGET_SORT_COLUMNS,
+    AccountRollup,
+    AccountRollupDirty,
+    RecommendationDismissal,
+    TargetingRule,
+    TargetOptOut,
+)
+from .users import Team, User
+
+__all__ = [
+    "BUYING_ROLE_BITS",
+    "TARGET_SORT_COLUMNS",
+    "Account",
+    "AccountRollup",
+    "AccountRollupDirty",
+    "Activity",
+    "BuyingRole",
+    "Campaign",
+    "Contact",
+    "ContactAccount",
+    "ImportJob",
+    "Industry",
+    "Lead",
+    "Note",
+    "Opportunity",
+    "OpportunityContactRole",
+    "Product",
+    "RecommendationDismissal",
+    "TargetOptOut",
+    "TargetingRule",
+    "Team",
+    "User",
+    "buying_roles_from_mask",
+    "buying_roles_to_mask",
+]

@@ -1,0 +1,47 @@
+"""Users and their teams: who works in the hub and in which role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MARKETER = "marketer", "Marketer"
+        SALES_REP = "sales_rep", "Sales rep"
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_REP)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    signature = models.TextField(blank=True, help_text="Appended to sales emails.")
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def is_marketer(self) -> bool:
+        return self.role == self.Role.MARKETER
+
+    @property
+    def is_sales_rep(self) -> bool:
+        return self.role == self.Role.SALES_REP

@@ -1,4 +1,5 @@
-"""Forms of the record pages. They validate input; the services decide and write."""
+"""Forms of the record pages. They check the shape of input (types, required, choices);
+the services own every rule (unique email and domain, guardians, parents) and write."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from accounts.models import (
     Lead,
     Opportunity,
     Product,
+    Task,
     User,
 )
 from accounts.selectors.records import owner_choices
-from sales_actions.models import Task
 
 # --- Picking one record among many ----------------------------------------------------
 #
@@ -186,12 +187,6 @@ class AccountForm(OwnedForm):
         super().__init__(*args, **kwargs)
         self.fields["parent"].widget.attrs.update(_picker_attrs("parent-options", lookup_url))
 
-    def clean_parent(self):
-        parent = self.cleaned_data.get("parent")
-        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
-            raise forms.ValidationError("An account cannot be its own parent.")
-        return parent
-
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
         data["industry"] = data.get("industry") or ""
@@ -310,27 +305,6 @@ class ContactForm(OwnedForm):
         self.fields["guardian"].widget.attrs.update(
             _picker_attrs("guardian-options", contact_lookup_url)
         )
-
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        others = Contact.objects.filter(email__iexact=email)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise forms.ValidationError("Another contact already has this email.")
-        return email
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("guardian") is not None and not cleaned.get("is_minor"):
-            self.add_error("guardian", "Only a minor has a parent or guardian.")
-        if (
-            self.instance is not None
-            and cleaned.get("guardian") is not None
-            and cleaned["guardian"].pk == self.instance.pk
-        ):
-            self.add_error("guardian", "A contact cannot be their own guardian.")
-        return cleaned
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -1,11 +1,10 @@
-"""Serializers of the CRM core API: they validate and convert, the services write."""
+"""Serializers of the CRM core API: they check the shape of input (types, required,
+choices) and convert it; every business rule is the services' (``accounts.services``)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from abm.exceptions import ApplicationError
-from accounts.domains import normalize_domain
 from accounts.models import (
     Account,
     Activity,
@@ -17,11 +16,11 @@ from accounts.models import (
     Opportunity,
     OpportunityContactRole,
     Product,
+    Task,
     Team,
     User,
 )
 from accounts.services.activities import BULK_MAX
-from sales_actions.models import Task
 
 
 def _users():
@@ -109,30 +108,6 @@ class AccountSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["is_target", "target_since", "created_at", "updated_at"]
 
-    def validate_name(self, value):
-        value = value.strip()
-        if not value:
-            raise serializers.ValidationError("An account needs a name.")
-        return value
-
-    def validate_domain(self, value):
-        try:
-            domain = normalize_domain(value)
-        except ApplicationError as exc:
-            raise serializers.ValidationError(exc.message) from exc
-        if domain:
-            clash = Account.objects.filter(domain=domain)
-            if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise serializers.ValidationError(f"An account with domain {domain} exists.")
-        return domain
-
-    def validate_parent(self, value):
-        if value is not None and self.instance is not None and value.pk == self.instance.pk:
-            raise serializers.ValidationError("An account cannot be its own parent.")
-        return value
-
 
 # --- Contacts ---------------------------------------------------------------------
 
@@ -201,28 +176,8 @@ class ContactSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["engagement_score", "created_at", "updated_at"]
 
-    def validate_email(self, value):
-        value = value.strip().lower()
-        clash = Contact.objects.filter(email__iexact=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(f"A contact with email {value} already exists.")
-        return value
-
     def validate_buying_roles(self, value):
         return list(dict.fromkeys(value))
-
-    def validate(self, attrs):
-        is_minor = attrs.get("is_minor", getattr(self.instance, "is_minor", False))
-        guardian = attrs.get("guardian", getattr(self.instance, "guardian", None))
-        if guardian is not None and not is_minor:
-            raise serializers.ValidationError(
-                {"guardian": ["Only a contact marked as a minor can have a guardian."]}
-            )
-        if guardian is not None and self.instance is not None and guardian.pk == self.instance.pk:
-            raise serializers.ValidationError({"guardian": ["A contact cannot guard itself."]})
-        return attrs
 
 
 # --- Leads ------------------------------------------------------------------------
@@ -263,15 +218,6 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-
-    def validate(self, attrs):
-        contact = attrs.get("contact", getattr(self.instance, "contact", None))
-        account = attrs.get("account", getattr(self.instance, "account", None))
-        if contact is None and account is None:
-            raise serializers.ValidationError(
-                {"contact": ["A lead needs a contact or an account."]}
-            )
-        return attrs
 
 
 # --- Opportunities ----------------------------------------------------------------
@@ -317,11 +263,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "closed_at", "updated_at"]
 
     def validate_contact_roles(self, value):
-        contact_ids = [item["contact"].pk for item in value]
-        if len(contact_ids) != len(set(contact_ids)):
-            raise serializers.ValidationError("A contact can appear only once.")
-        if sum(1 for item in value if item.get("is_primary")) > 1:
-            raise serializers.ValidationError("Only one contact can be primary.")
         return [dict(item) for item in value]
 
 
@@ -421,15 +362,6 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "channel", "start_date", "end_date", "owner", "created_at"]
         read_only_fields = ["created_at"]
 
-    def validate(self, attrs):
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["A campaign cannot end before it starts."]}
-            )
-        return attrs
-
 
 class ProductSerializer(serializers.ModelSerializer):
     keywords = serializers.ListField(
@@ -457,13 +389,6 @@ class NoteSerializer(serializers.ModelSerializer):
         model = Note
         fields = ["id", "account", "contact", "author", "body", "created_at"]
         read_only_fields = ["created_at"]
-
-    def validate(self, attrs):
-        if attrs.get("account") is None and attrs.get("contact") is None:
-            raise serializers.ValidationError(
-                {"account": ["A note belongs to an account or a contact."]}
-            )
-        return attrs
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -495,10 +420,3 @@ class TaskSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = ["status", "created_at", "completed_at"]
-
-    def validate(self, attrs):
-        if attrs.get("account") is None and attrs.get("contact") is None:
-            raise serializers.ValidationError(
-                {"account": ["A task belongs to a contact or an account."]}
-            )
-        return attrs

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import can_create, can_write
@@ -22,6 +23,7 @@ from accounts.models import (
     Note,
     Opportunity,
     OpportunityContactRole,
+    OpportunityStageChange,
     Product,
     User,
     buying_roles_to_mask,
@@ -110,16 +112,124 @@ def _assign(instance, data: dict[str, Any], allowed: set[str]) -> None:
         setattr(instance, field, value)
 
 
+def _validation_error(exc: ValidationError) -> ApplicationError:
+    """A model's field validation as the one error type services raise."""
+    if hasattr(exc, "error_dict"):
+        fields = {
+            field: [str(m) for m in messages]
+            for field, messages in exc.message_dict.items()
+            if field != NON_FIELD_ERRORS
+        }
+        if fields:
+            field, messages = next(iter(fields.items()))
+            return ApplicationError(messages[0], field=field, extra=fields)
+    return ApplicationError(" ".join(str(m) for m in exc.messages))
+
+
+# Constraints whose name does not say which input is at fault.
+CONSTRAINT_FIELDS = {
+    "contact_email_ci_unique": "email",
+    "contact_guardian_only_for_minor": "guardian",
+}
+
+
+def _integrity_error(instance, exc: IntegrityError) -> ApplicationError:
+    """A unique or check constraint lost to a concurrent write, named by its field.
+
+    The database's own text (table, constraint and key values) never reaches the user.
+    """
+    text = str(exc)
+    meta = instance._meta
+    for name, field in CONSTRAINT_FIELDS.items():
+        if name in text:
+            return _rule_error(instance, field)
+    for field in meta.concrete_fields:
+        if not field.unique or field.primary_key:
+            continue
+        column = field.column
+        markers = (f"{meta.db_table}.{column}", f"({column})", f"{meta.db_table}_{column}_")
+        if any(marker in text for marker in markers):
+            return _rule_error(instance, field.name)
+    return ApplicationError(
+        _("This %(model)s conflicts with an existing one; reload and try again.")
+        % {"model": meta.verbose_name},
+        code="conflict",
+    )
+
+
 def _save(instance, *, exclude_clean=()) -> None:
-    """Validate like a form would, then save; integrity races become 400s too."""
-    instance.full_clean(exclude=list(exclude_clean))
+    """Check the fields' shape, then save; a constraint lost to a race is a 400 too.
+
+    Business rules (uniqueness, guardians, parents) are checked by each service before
+    this, with their one wording; the database constraints back them up.
+    """
+    try:
+        instance.full_clean(
+            exclude=list(exclude_clean), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        raise _validation_error(exc) from exc
     try:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:
-        raise ApplicationError(
-            f"This {instance._meta.verbose_name} conflicts with an existing one: {exc}"
-        ) from exc
+        raise _integrity_error(instance, exc) from exc
+
+
+# --- Rules: each written once, with one wording -----------------------------------
+
+
+def _domain_taken(domain: str, *, exclude_pk: int | None) -> bool:
+    return Account.objects.filter(domain=domain).exclude(pk=exclude_pk).exists()
+
+
+def _email_taken(email: str, *, exclude_pk: int | None) -> bool:
+    return Contact.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+
+
+def _rule_error(instance, field: str) -> ApplicationError:
+    """The one message of the rule on ``field`` of ``instance`` (uniqueness, guardian)."""
+    if isinstance(instance, Account) and field == "domain":
+        return ApplicationError(
+            _("An account with the domain %(domain)s already exists.")
+            % {"domain": instance.domain},
+            field="domain",
+            code="unique",
+        )
+    if isinstance(instance, Contact) and field == "email":
+        return ApplicationError(
+            _("Another contact already has this email."), field="email", code="unique"
+        )
+    if isinstance(instance, Contact) and field == "guardian":
+        return ApplicationError(_("Only a minor has a parent or guardian."), field="guardian")
+    label = instance._meta.get_field(field).verbose_name
+    return ApplicationError(
+        _("A %(model)s with this %(field)s already exists.")
+        % {"model": instance._meta.verbose_name, "field": label},
+        field=field,
+        code="unique",
+    )
+
+
+def account_rules_check(*, account: Account) -> None:
+    """The rules an account must keep: a name, its own domain, not its own parent."""
+    if not (account.name or "").strip():
+        raise ApplicationError(_("An account needs a name."), field="name")
+    if account.pk is not None and account.parent_id == account.pk:
+        raise ApplicationError(_("An account cannot be its own parent."), field="parent")
+    if account.domain and _domain_taken(account.domain, exclude_pk=account.pk):
+        raise _rule_error(account, "domain")
+
+
+def contact_rules_check(*, contact: Contact) -> None:
+    """The rules a contact must keep: a unique email; a guardian only for a minor, not oneself."""
+    if contact.email and _email_taken(contact.email, exclude_pk=contact.pk):
+        raise _rule_error(contact, "email")
+    if contact.guardian_id is not None:
+        if contact.pk is not None and contact.guardian_id == contact.pk:
+            raise ApplicationError(_("A contact cannot be their own guardian."), field="guardian")
+        if not contact.is_minor:
+            raise _rule_error(contact, "guardian")
 
 
 # --- Accounts ---------------------------------------------------------------------
@@ -141,6 +251,7 @@ def account_create(*, user: User, data: dict) -> Account:
     _resolve_owner(user, data)
     account = Account()
     _assign(account, data, ACCOUNT_FIELDS)
+    account_rules_check(account=account)
     _save(account)
     changes_notify(kind="account", account_ids={account.pk})
     return account
@@ -151,9 +262,8 @@ def account_update(*, user: User, account: Account, data: dict) -> Account:
     _check_write(user, account)
     data = _clean_account_data(data)
     _resolve_owner(user, data, current_owner_id=account.owner_id)
-    if data.get("parent") is not None and data["parent"].pk == account.pk:
-        raise ApplicationError("An account cannot be its own parent.", field="parent")
     _assign(account, data, ACCOUNT_FIELDS)
+    account_rules_check(account=account)
     account.updated_at = timezone.now()
     _save(account)
     changes_notify(kind="account", account_ids={account.pk})
@@ -216,6 +326,7 @@ def contact_create(*, user: User, data: dict) -> Contact:
     contact = Contact()
     _assign(contact, data, CONTACT_FIELDS)
     contact.buying_roles_mask = buying_roles_to_mask(roles)
+    contact_rules_check(contact=contact)
     with transaction.atomic():
         _save(contact)
         touched = _sync_account_links(contact, extra_accounts)
@@ -232,6 +343,7 @@ def contact_update(*, user: User, contact: Contact, data: dict) -> Contact:
     _assign(contact, data, CONTACT_FIELDS)
     if roles is not None:
         contact.buying_roles_mask = buying_roles_to_mask(roles)
+    contact_rules_check(contact=contact)
     contact.updated_at = timezone.now()
     with transaction.atomic():
         _save(contact)
@@ -261,7 +373,7 @@ def lead_create(*, user: User, data: dict) -> Lead:
     lead = Lead()
     _assign(lead, data, LEAD_FIELDS)
     if lead.contact_id is None and lead.account_id is None:
-        raise ApplicationError("A lead needs a contact or an account.", field="contact")
+        raise ApplicationError(_("A lead needs a contact or an account."), field="contact")
     if lead.contact_id and lead.account_id is None:
         lead.account_id = lead.contact.account_id
     _save(lead)
@@ -277,7 +389,7 @@ def lead_update(*, user: User, lead: Lead, data: dict) -> Lead:
     old_status = lead.status
     _assign(lead, data, LEAD_FIELDS)
     if lead.contact_id is None and lead.account_id is None:
-        raise ApplicationError("A lead needs a contact or an account.", field="contact")
+        raise ApplicationError(_("A lead needs a contact or an account."), field="contact")
     lead.updated_at = timezone.now()
     with transaction.atomic():
         _save(lead)
@@ -314,6 +426,11 @@ def _primary_contact(opportunity: Opportunity) -> Contact | None:
 def _sync_contact_roles(opportunity: Opportunity, contact_roles: list[dict] | None) -> None:
     if contact_roles is None:
         return
+    contact_ids = [item["contact"].pk for item in contact_roles]
+    if len(contact_ids) != len(set(contact_ids)):
+        raise ApplicationError(_("A contact can appear only once."), field="contact_roles")
+    if sum(1 for item in contact_roles if item.get("is_primary")) > 1:
+        raise ApplicationError(_("Only one contact can be primary."), field="contact_roles")
     for item in contact_roles:
         contact = item["contact"]
         if not ContactAccount.objects.filter(contact=contact, account=opportunity.account).exists():
@@ -347,6 +464,13 @@ def opportunity_create(*, user: User, data: dict) -> Opportunity:
         opportunity.closed_at = timezone.now()
     with transaction.atomic():
         _save(opportunity)
+        # The stage history starts with the creation (analytics read it, never the deal).
+        OpportunityStageChange.objects.create(
+            opportunity=opportunity,
+            to_stage=opportunity.stage,
+            changed_at=opportunity.created_at,
+            changed_by=user,
+        )
         _sync_contact_roles(opportunity, contact_roles)
         contact = _primary_contact(opportunity)
         if contact:
@@ -375,6 +499,14 @@ def opportunity_update(*, user: User, opportunity: Opportunity, data: dict) -> O
     opportunity.updated_at = timezone.now()
     with transaction.atomic():
         _save(opportunity)
+        if opportunity.stage != old_stage:
+            OpportunityStageChange.objects.create(
+                opportunity=opportunity,
+                from_stage=old_stage,
+                to_stage=opportunity.stage,
+                changed_at=opportunity.closed_at or opportunity.updated_at,
+                changed_by=user,
+            )
         _sync_contact_roles(opportunity, contact_roles)
         if opportunity.stage == Opportunity.Stage.CLOSED_WON and old_stage != opportunity.stage:
             contact = _primary_contact(opportunity)
@@ -401,17 +533,26 @@ def opportunity_delete(*, user: User, opportunity: Opportunity) -> None:
 # --- Campaigns, products, notes ---------------------------------------------------
 
 
+def _check_campaign_dates(campaign: Campaign) -> None:
+    if campaign.start_date and campaign.end_date and campaign.end_date < campaign.start_date:
+        raise ApplicationError(_("A campaign cannot end before it starts."), field="end_date")
+
+
 def campaign_create(*, user: User, data: dict) -> Campaign:
+    """Create a marketing campaign."""
     _check_create(user, Campaign)
     campaign = Campaign(owner=user)
     _assign(campaign, data, CAMPAIGN_FIELDS)
+    _check_campaign_dates(campaign)
     _save(campaign)
     return campaign
 
 
 def campaign_update(*, user: User, campaign: Campaign, data: dict) -> Campaign:
+    """Change a campaign's name, channel, dates or owner."""
     _check_write(user, campaign)
     _assign(campaign, data, CAMPAIGN_FIELDS)
+    _check_campaign_dates(campaign)
     _save(campaign)
     return campaign
 
@@ -449,9 +590,9 @@ def note_create(
     """Write a note on an account or contact; on a contact it is also an activity."""
     body = (body or "").strip()
     if not body:
-        raise ApplicationError("A note needs some text.", field="body")
+        raise ApplicationError(_("A note needs some text."), field="body")
     if account is None and contact is None:
-        raise ApplicationError("A note belongs to an account or a contact.", field="account")
+        raise ApplicationError(_("A note belongs to an account or a contact."), field="account")
     if account is None and contact is not None:
         account = contact.account
     with transaction.atomic():
@@ -465,10 +606,3 @@ def note_create(
                 metadata={"note": note.pk},
             )
     return note
-
-
-def validation_error_message(exc: ValidationError) -> str:
-    """One readable line from a Django ValidationError, for flash messages."""
-    if hasattr(exc, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(exc.messages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from abm.exceptions import ApplicationError
+from abm.forms import ServiceForm
 from accounts.domains import normalize_domain
 from accounts.models import (
     Account,
@@ -117,18 +118,7 @@ def _picker_attrs(list_id: str, url: str) -> dict:
     }
 
 
-class HubForm(forms.Form):
-    """Applies a service's ApplicationError to the field it names, else to the form."""
-
-    def apply_error(self, exc: ApplicationError) -> None:
-        field = exc.field
-        if field and field in self.fields:
-            self.add_error(field, exc.message)
-        else:
-            self.add_error(None, exc.message)
-
-
-class OwnedForm(HubForm):
+class OwnedForm(ServiceForm):
     """A form with an owner field limited to whom the user may choose."""
 
     def __init__(self, *args, user: User, **kwargs):
@@ -418,7 +408,7 @@ class OpportunityForm(OwnedForm):
 # --- Dialogs: tasks and notes -------------------------------------------------------------
 
 
-class TaskForm(HubForm):
+class TaskForm(ServiceForm):
     title = forms.CharField(max_length=255)
     type = forms.ChoiceField(choices=Task.Type.choices, initial=Task.Type.CALL)
     due_at = forms.DateTimeField(
@@ -440,5 +430,5 @@ class TaskForm(HubForm):
         self.initial.setdefault("owner", user.pk)
 
 
-class NoteForm(HubForm):
+class NoteForm(ServiceForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Note")

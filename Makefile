@@ -30,12 +30,20 @@ CHECK_ENV := DEBUG=true
 # A local checkout gets a .env with DEBUG=true, so `.venv/bin/python manage.py …` works
 # without production secrets; an existing .env is never touched (production copies
 # .env.example, where DEBUG=false).
+# The SECRET_KEY is random per checkout (nothing is built in); an older .env without one
+# gets one appended.
 .env:
 	@printf '# Local development, written by make (every setting: .env.example).\nDEBUG=true\n' > .env
 	@echo "wrote .env (DEBUG=true) for local development"
 
+.PHONY: secret-key
+secret-key: | .env
+	@grep -q '^SECRET_KEY=.' .env || { \
+		printf 'SECRET_KEY=%s\n' "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env; \
+		echo "wrote a random SECRET_KEY into .env"; }
+
 # Reinstall only when pyproject.toml changed (or the virtualenv is new).
-$(STAMP): pyproject.toml | .env
+$(STAMP): pyproject.toml | secret-key
 	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"

@@ -73,8 +73,39 @@ def test_without_debug_the_app_starts_once_both_are_set():
     assert result.stdout.strip() == "ready False"
 
 
-def test_with_debug_on_the_app_starts_on_development_defaults():
+def test_with_debug_on_the_app_still_needs_a_secret_key():
+    """No key is built in: make writes a random one into .env."""
     result = start_django(DEBUG="true")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_with_debug_on_the_app_starts_on_development_defaults():
+    result = start_django(DEBUG="true", SECRET_KEY="a-random-key-from-make")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ready True"
+
+
+def test_production_settings_pass_the_deploy_check():
+    """HSTS, SSL redirect, secure cookies and the rest of `check --deploy` are on."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "abm.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "k" + "x7Qz!9pL#2vR$8mN%4bT^6wY&1cU*3eI(5oP)0aS" * 2,
+        "ALLOWED_HOSTS": "hub.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -100,20 +100,66 @@ def test_wrong_token_is_401():
 
 def test_session_authentication_works_too(sales_rep):
     client = APIClient()
-    assert client.login(username="rep", password="pass-1234!")
+    client.force_login(sales_rep)
 
     assert client.get("/api/v1/accounts/").status_code == 200
 
 
-def test_password_guessing_is_throttled():
+def _token(client, username, password, **extra):
+    return client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json", **extra
+    )
+
+
+def test_password_guessing_is_throttled_per_username():
+    """django-axes locks the username at the AXES_FAILURE_LIMIT-th failure (429, JSON),
+    and then refuses even the right password."""
+    UserFactory(username="tina", password="right-pass-123!")
+    client = APIClient()
+    answers = [_token(client, "tina", f"guess{i}") for i in range(10)]
+
+    assert [a.status_code for a in answers[:9]] == [400] * 9
+    assert answers[9].status_code == 429
+    assert answers[9].json()["code"] == "locked_out"
+    assert _token(client, "tina", "right-pass-123!").status_code == 429
+
+
+def test_a_forwarded_for_header_does_not_reset_the_count():
+    """With no trusted proxy, X-Forwarded-For is the client's word and is ignored."""
     UserFactory(username="tina")
     client = APIClient()
-    attempts = [
-        client.post(
-            "/api/v1/auth/token/", {"username": "tina", "password": f"guess{i}"}, format="json"
-        ).status_code
-        for i in range(21)
+    codes = [
+        _token(client, f"user{i}", "nope", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code
+        for i in range(11)
     ]
 
-    assert attempts[:20] == [400] * 20
-    assert attempts[20] == 429
+    assert codes[:9] == [400] * 9
+    assert codes[9:] == [429, 429]
+
+
+def test_trusted_proxy_count_reads_the_address_our_proxy_appended(settings):
+    from django.test import RequestFactory
+
+    from abm.security import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2"
+    )
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_the_login_page_is_throttled_too(client):
+    UserFactory(username="tina")
+    codes = [
+        client.post("/login/", {"username": "tina", "password": f"guess{i}"}).status_code
+        for i in range(10)
+    ]
+
+    assert codes[:9] == [200] * 9  # the form again, with its error
+    assert codes[9] == 429
+    page = client.post("/login/", {"username": "tina", "password": "x"})
+    assert page.status_code == 429
+    assert b"Too many failed sign-in attempts" in page.content

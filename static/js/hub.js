@@ -2,6 +2,12 @@
 // select-all checkboxes with a selection bar.
 (function () {
   "use strict";
+  // <form data-confirm="Question?">: ask before submitting (no inline handlers: the
+  // Content-Security-Policy allows our own script files only).
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  }, true);
   document.addEventListener("click", function (event) {
     const close = event.target.closest("[data-dismiss]");
     if (close) { close.parentElement.remove(); }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Prefetch
@@ -18,10 +16,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.paging import KeysetPagination
 from abm.permissions import RolePermission, can_create
 from accounts import services
 from accounts.api import serializers as s
-from accounts.api.pagination import KeysetCursorPagination
 from accounts.filters import (
     AccountFilter,
     ActivityFilter,
@@ -47,10 +45,6 @@ from accounts.models import (
 from accounts.services.activities import BULK_MAX, DEFAULT_INITIATOR, activity_delete
 from sales_actions.models import Task
 from sales_actions.services import task_complete, task_create
-
-# What "no date" sorts as in orderings: after every real date.
-FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-FAR_FUTURE_DATE = dt.date(9999, 12, 31)
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input; the body names each field at fault."),
@@ -104,7 +98,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
     """
 
     permission_classes = [RolePermission]
-    pagination_class = KeysetCursorPagination
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     create_service = None
     update_service = None
@@ -206,7 +200,6 @@ class OpportunityViewSet(ServiceViewSet):
     filterset_class = OpportunityFilter
     search_fields = ["name", "account__name"]
     ordering_fields = ["created_at", "updated_at", "amount", "name", "stage", "close_date", "id"]
-    ordering_null_values = {"close_date": FAR_FUTURE_DATE}
     ordering = ["-created_at", "-id"]
     create_service = services.opportunity_create
     update_service = services.opportunity_update
@@ -251,7 +244,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Team.objects.all()
     serializer_class = s.TeamSerializer
-    pagination_class = KeysetCursorPagination
+    pagination_class = KeysetPagination
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
     ordering = ["name", "id"]
@@ -262,7 +255,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = User.objects.all()
     serializer_class = s.UserSerializer
-    pagination_class = KeysetCursorPagination
+    pagination_class = KeysetPagination
     filterset_fields = ["role", "team", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering_fields = ["username", "id"]
@@ -475,7 +468,6 @@ class TaskViewSet(ServiceViewSet):
     filterset_fields = ["status", "type", "owner", "contact", "account"]
     search_fields = ["title", "description"]
     ordering_fields = ["due_at", "created_at", "id"]
-    ordering_null_values = {"due_at": FAR_FUTURE}
     ordering = ["-created_at", "-id"]
 
     def perform_create(self, serializer):

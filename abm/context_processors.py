@@ -1,29 +1,40 @@
-"""Navigation for the base layout: only areas that are built are shown."""
+"""Template context of every page: the user's permissions and the navigation they may open."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
-# (label, url name, the path prefix that marks it active). An entry whose URL
-# does not resolve yet (its app has not landed) is left out.
+from abm import permissions
+
+# (label, url name, the path prefix that marks it active, the predicate that lets the user
+# open it or None for every signed-in user). An entry whose URL does not resolve yet (its
+# app has not landed) is left out.
 NAV_ITEMS = [
-    ("Target accounts", "targets:index", "/target-accounts/"),
-    ("Accounts", "accounts:account_list", "/accounts/"),
-    ("Contacts", "accounts:contact_list", "/contacts/"),
-    ("Leads", "accounts:lead_list", "/leads/"),
-    ("Opportunities", "accounts:opportunity_list", "/opportunities/"),
-    ("Buying groups", "buying_groups:list", "/buying-groups/"),
-    ("Emails", "sales_actions:template_list", "/emails/"),
-    ("Import", "accounts:import", "/import/"),
+    (_("Target accounts"), "targets:index", "/target-accounts/", None),
+    (_("Accounts"), "accounts:account_list", "/accounts/", None),
+    (_("Contacts"), "accounts:contact_list", "/contacts/", None),
+    (_("Leads"), "accounts:lead_list", "/leads/", None),
+    (_("Opportunities"), "accounts:opportunity_list", "/opportunities/", None),
+    (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
+    (_("Emails"), "sales_actions:template_list", "/emails/", None),
+    (_("Import"), "accounts:import", "/import/", permissions.may_import),
 ]
 
 
 def navigation(request):
-    if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {"nav_items": []}
-    items = []
-    for label, name, prefix in NAV_ITEMS:
+    """``nav_items`` the user may open, and ``perms_hub.<predicate>`` for the templates
+    (e.g. ``{% if perms_hub.may_import %}``)."""
+    user = getattr(request, "user", None)
+    context = {"perms_hub": permissions.UserPermissions(user), "nav_items": []}
+    if not permissions.is_signed_in(user):
+        return context
+    for label, name, prefix, predicate in NAV_ITEMS:
+        if predicate is not None and not predicate(user):
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path.startswith(prefix)})
-    return {"nav_items": items}
+        context["nav_items"].append(
+            {"label": label, "url": url, "active": request.path.startswith(prefix)}
+        )
+    return context

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from abm.permissions import is_admin
+from abm.permissions import may_see_every_workspace
 from sales_actions.models import EmailTemplate, SalesEmail, Workspace, WorkspaceAccess
 
 
 def workspace_ids_limited(user) -> set[int] | None:
     """The workspaces a user is limited to, or None when they see every workspace."""
-    if is_admin(user):
+    if may_see_every_workspace(user):
         return None
     ids = set(WorkspaceAccess.objects.filter(user=user).values_list("workspace_id", flat=True))
     return ids or None

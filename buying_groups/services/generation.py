@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import may_generate_buying_groups
+from abm.tasks import enqueue
 from accounts.filters import AccountFilter
 from accounts.models import Account, Contact, Product, User
 from buying_groups.conditions import role_for_contact
 from buying_groups.models import BuyingGroup, GenerationJob, Member, RoleTemplate
 from buying_groups.services.groups import default_stage
 from buying_groups.services.scores import groups_recompute
-from buying_groups.services.templates import can_manage_templates
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,9 @@ def generation_job_start(
     account_filter: dict | None = None,
 ) -> GenerationJob:
     """Validate and queue a generation job; a worker runs it after commit."""
-    from buying_groups.tasks import generation_job_run
+    from buying_groups.tasks import generation_job_run_task
 
-    if not can_manage_templates(user):
+    if not may_generate_buying_groups(user):
         raise ForbiddenError("Only marketers and admins can generate buying groups.")
     if not role_template.roles.exists():
         raise ApplicationError("This template has no roles to fill.", field="role_template")
@@ -81,7 +82,7 @@ def generation_job_start(
     job.total_accounts = count
     with transaction.atomic():
         job.save()
-        transaction.on_commit(lambda: generation_job_run.delay(job.pk))
+        transaction.on_commit(lambda: enqueue(generation_job_run_task, job.pk))
     return job
 
 

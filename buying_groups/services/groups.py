@@ -14,26 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
-from abm.permissions import is_admin
+from abm.permissions import may_manage_account_groups, may_manage_group
 from accounts.models import Account, Contact, ContactAccount, Product, User
 from buying_groups.models import BuyingGroup, Member, RoleTemplate, Stage, TemplateRole
 from buying_groups.services.scores import groups_recompute
 
 
-def can_manage_account_groups(user: User, account: Account) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if is_admin(user) or user.role == "marketer":
-        return True
-    return account.owner_id is not None and account.owner_id == user.id
-
-
-def can_manage_group(user: User, group: BuyingGroup) -> bool:
-    return can_manage_account_groups(user, group.account)
-
-
 def _check_group(user: User, group: BuyingGroup) -> None:
-    if not can_manage_group(user, group):
+    if not may_manage_group(user, group):
         raise ForbiddenError(
             "Only admins, marketers and the account's owner can change this buying group."
         )
@@ -117,7 +105,7 @@ def _refresh(group: BuyingGroup) -> None:
 def buying_group_create(*, user: User, data: dict) -> BuyingGroup:
     """Create a group for an account and a solution interest (one per pair)."""
     account = _resolve(Account, data.get("account"), "account", "account")
-    if not can_manage_account_groups(user, account):
+    if not may_manage_account_groups(user, account):
         raise ForbiddenError("Sales reps can create buying groups only on accounts they own.")
     product = _resolve(Product, data.get("solution_interest"), "solution_interest", "product")
     template = _resolve(RoleTemplate, data.get("role_template"), "role_template", "role template")

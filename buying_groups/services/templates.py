@@ -6,19 +6,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
-from abm.permissions import is_admin
+from abm.permissions import may_manage_role_templates
 from accounts.models import Product, User
 from buying_groups.conditions import conditions_clean
 from buying_groups.models import BuyingGroup, Member, RoleTemplate, TemplateRole
 
 
-def can_manage_templates(user: User) -> bool:
-    """Templates shape every group: marketers and admins edit them, sales reps read them."""
-    return bool(user and user.is_authenticated and (is_admin(user) or user.role == "marketer"))
-
-
 def _check(user: User) -> None:
-    if not can_manage_templates(user):
+    if not may_manage_role_templates(user):
         raise ForbiddenError("Only marketers and admins can change role templates.")
 
 

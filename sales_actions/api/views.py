@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from abm.permissions import may_edit_email_template, may_manage_workspaces
 from accounts.models import User
 from sales_actions import selectors, services
 from sales_actions.api.serializers import (
@@ -26,7 +27,6 @@ from sales_actions.api.serializers import (
 from sales_actions.filters import EmailTemplateFilter, SalesEmailFilter
 from sales_actions.models import EmailTemplate, Workspace
 from sales_actions.services.sending import Attachment
-from sales_actions.services.templates import can_approve, can_edit_template
 
 
 class WorkspaceViewSet(viewsets.ModelViewSet):
@@ -89,7 +89,7 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        if not can_approve(self.request.user):
+        if not may_manage_workspaces(self.request.user):
             raise ForbiddenError("Only marketers and admins can delete workspaces.")
         try:
             instance.delete()
@@ -127,7 +127,7 @@ class EmailTemplateViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(saved).data, status=code)
 
     def perform_destroy(self, instance):
-        if not can_edit_template(self.request.user, instance):
+        if not may_edit_email_template(self.request.user, instance):
             raise ForbiddenError("Only the author or a marketer can delete a template.")
         if instance.status != instance.Status.DRAFT or instance.emails.exists():
             raise ConflictError(

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import is_admin
+from abm.permissions import may_view_outbox
 from accounts.models import Activity, User
 from accounts.services import ActivityInput, activities_record_bulk
 from accounts.services.activities import BULK_MAX
@@ -285,7 +285,7 @@ RECONCILE_OUTCOMES = ("sent", "resend", "failed")
 def sales_email_reconcile(*, email: SalesEmail, outcome: str, user: User | None = None) -> str:
     """Settle an ``unknown`` row: it reached the server (sent), it did not (resend),
     or give up (failed). ``user`` None means the command line."""
-    if user is not None and not is_admin(user):
+    if user is not None and not may_view_outbox(user):
         raise ForbiddenError("Only admins settle the outbox.")
     if outcome not in RECONCILE_OUTCOMES:
         raise ApplicationError(f"'{outcome}' is not sent, resend or failed.", field="outcome")

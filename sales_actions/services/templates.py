@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
-from abm.permissions import is_admin
+from abm.permissions import (
+    may_approve_emails,
+    may_archive_email_template,
+    may_edit_email_template,
+    may_limit_workspaces,
+    may_manage_workspaces,
+)
 from accounts.models import User
 from sales_actions.models import EmailTemplate, Workspace, WorkspaceAccess
 from sales_actions.rendering import TokenError, html_to_text, sanitize_html, tokens_find
@@ -17,23 +23,14 @@ from sales_actions.selectors import workspace_allowed
 S = EmailTemplate.Status
 
 
-def can_approve(user: User) -> bool:
-    """Only marketers and admins approve templates."""
-    return bool(user and user.is_authenticated and (is_admin(user) or user.role == "marketer"))
-
-
-def can_edit_template(user: User, template: EmailTemplate) -> bool:
-    return can_approve(user) or template.owner_id == user.pk
-
-
-def _require_marketer(user: User, what: str) -> None:
-    if not can_approve(user):
-        raise ForbiddenError(f"Only marketers and admins can {what}.", code="forbidden")
+def _require_workspace_manager(user: User) -> None:
+    if not may_manage_workspaces(user):
+        raise ForbiddenError("Only marketers and admins can manage workspaces.", code="forbidden")
 
 
 def workspace_create(*, user: User, name: str, description: str = "") -> Workspace:
     """Create a workspace (marketers and admins)."""
-    _require_marketer(user, "manage workspaces")
+    _require_workspace_manager(user)
     name = (name or "").strip()
     if not name:
         raise ApplicationError("A workspace needs a name.", field="name")
@@ -44,7 +41,7 @@ def workspace_create(*, user: User, name: str, description: str = "") -> Workspa
 
 def workspace_update(*, user: User, workspace: Workspace, **fields) -> Workspace:
     """Rename or describe a workspace (marketers and admins)."""
-    _require_marketer(user, "manage workspaces")
+    _require_workspace_manager(user)
     if "name" in fields:
         name = (fields["name"] or "").strip()
         if not name:
@@ -60,7 +57,7 @@ def workspace_update(*, user: User, workspace: Workspace, **fields) -> Workspace
 
 def workspace_access_set(*, user: User, target: User, workspaces: list[Workspace]) -> None:
     """Limit ``target`` to these workspaces (an empty list lifts the limit). Admins only."""
-    if not is_admin(user):
+    if not may_limit_workspaces(user):
         raise ForbiddenError("Only admins limit users to workspaces.", code="forbidden")
     with transaction.atomic():
         WorkspaceAccess.objects.filter(user=target).delete()
@@ -126,7 +123,7 @@ def email_template_create(
 def email_template_update(*, user: User, template: EmailTemplate, **fields) -> EmailTemplate:
     """Change a template. Drafts change in place (a submitted one returns to draft);
     an approved or archived version never changes: the edit becomes a new draft version."""
-    if not can_edit_template(user, template):
+    if not may_edit_email_template(user, template):
         raise ForbiddenError("Only the template's author or a marketer can edit it.")
     allowed = {"name", "subject", "body_html", "kind", "workspace"}
     unknown = set(fields) - allowed
@@ -184,7 +181,7 @@ def email_template_update(*, user: User, template: EmailTemplate, **fields) -> E
 
 def email_template_submit(*, user: User, template: EmailTemplate) -> EmailTemplate:
     """Send a draft for approval; a template with an unknown token cannot be submitted."""
-    if not can_edit_template(user, template):
+    if not may_edit_email_template(user, template):
         raise ForbiddenError("Only the template's author or a marketer can submit it.")
     if template.status != S.DRAFT:
         raise ConflictError(
@@ -204,7 +201,8 @@ def email_template_submit(*, user: User, template: EmailTemplate) -> EmailTempla
 
 def email_template_approve(*, user: User, template: EmailTemplate) -> EmailTemplate:
     """Approve a submitted version (marketers and admins); older approved versions retire."""
-    _require_marketer(user, "approve templates")
+    if not may_approve_emails(user):
+        raise ForbiddenError("Only marketers and admins can approve templates.", code="forbidden")
     if template.status != S.SUBMITTED:
         raise ConflictError("Only submitted templates can be approved.", field="status")
     _check_tokens(template)
@@ -224,7 +222,7 @@ def email_template_approve(*, user: User, template: EmailTemplate) -> EmailTempl
 
 def email_template_archive(*, user: User, template: EmailTemplate) -> EmailTemplate:
     """Retire a template: it can no longer be sent. Marketers/admins, or the author of a draft."""
-    if not (can_approve(user) or (template.owner_id == user.pk and template.status != S.APPROVED)):
+    if not may_archive_email_template(user, template):
         raise ForbiddenError("Only marketers and admins can archive approved templates.")
     if template.status == S.ARCHIVED:
         return template

@@ -21,3 +21,8 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("", include("accounts.urls")),
 ]
+
+handler400 = "abm.views.bad_request"
+handler403 = "abm.views.permission_denied"
+handler404 = "abm.views.page_not_found"
+handler500 = "abm.views.server_error"

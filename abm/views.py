@@ -1,8 +1,15 @@
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -21,3 +28,63 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- Error pages: styled pages with the navigation, JSON under /api/ ----------------------
+
+API_PREFIX = "/api/"
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _back_url(request) -> str:
+    """Where the "back" link goes: the referring page when it is on this site."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return ""
+
+
+def _error_page(request, status: int, detail, context: dict | None = None) -> HttpResponse:
+    """JSON ``{"detail": ...}`` for the API, else the styled ``<status>.html``.
+
+    The page is rendered with the request (navigation, user) when that works, and without
+    it when it does not: an error page must not fail because the database or the session
+    that caused the error is gone."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(detail)}, status=status)
+    name = f"{status}.html"
+    context = context or {}
+    try:
+        context = {**context, "back_url": _back_url(request)}
+        body = loader.render_to_string(name, context, request=request)
+    except Exception:  # noqa: BLE001 - the error page itself must always answer
+        logger.exception("Rendering %s with the request failed; rendering it bare", name)
+        body = loader.render_to_string(name, context)
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, 400, _("Bad request."))
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception is not None and str(exception) else ""
+    return _error_page(
+        request,
+        403,
+        message or _("You do not have permission to perform this action."),
+        {"exception": message},
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, 404, _("Not found."))
+
+
+def server_error(request):
+    return _error_page(request, 500, _("Server error."))

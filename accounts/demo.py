@@ -1268,7 +1268,7 @@ class DemoBuilder:
 
     def plan_tasks_and_meetings(self) -> list:
         """Open tasks (some overdue), finished tasks, and meetings booked ahead."""
-        from sales_actions.models import Task
+        from accounts.models import Task
 
         rng, now = self.rng, self.now
         writer = TableWriter(Task, self.real_now)
@@ -1322,7 +1322,7 @@ class DemoBuilder:
         return rows
 
     def run(self) -> DemoResult:
-        from sales_actions.models import Task
+        from accounts.models import Task
 
         started = time.monotonic()
         result = DemoResult()
@@ -1398,7 +1398,7 @@ def demo_run_app_hooks(*, seed: int, scale: int, stdout=None) -> list[str]:
 
 def demo_flush() -> None:
     """Remove every CRM record (not users): the demo starts from an empty book."""
-    from sales_actions.models import Task
+    from accounts.models import Task
 
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -1,65 +1,10 @@
-"""Sales actions: tasks today; sales emails, cadences and calls build on these."""
+"""Sales actions: sales emails today; cadences and calls build on these.
+
+Tasks, which every layer reads, live in ``accounts.models`` (moved there in accounts 0005)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-class Task(models.Model):
-    class Type(models.TextChoices):
-        EMAIL = "email", "Email"
-        CALL = "call", "Call"
-        LINKEDIN = "linkedin", "LinkedIn / InMail"
-        CUSTOM = "custom", "Custom"
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-
-    type = models.CharField(max_length=10, choices=Type.choices, default=Type.CUSTOM)
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="tasks",
-    )
-    contact = models.ForeignKey(
-        "accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
-    )
-    account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["status", "due_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(contact__isnull=False) | models.Q(account__isnull=False),
-                name="task_has_contact_or_account",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["account", "status", "due_at"], name="task_account_status_due"),
-            models.Index(fields=["owner", "status", "due_at"], name="task_owner_status_due"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == self.Status.OPEN
-
 
 # --- Sales emails -------------------------------------------------------------------
 

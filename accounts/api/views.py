@@ -39,12 +39,12 @@ from accounts.models import (
     Note,
     Opportunity,
     Product,
+    Task,
     Team,
     User,
 )
 from accounts.services.activities import BULK_MAX, DEFAULT_INITIATOR, activity_delete
-from sales_actions.models import Task
-from sales_actions.services import task_complete, task_create
+from accounts.services.tasks import task_complete, task_create
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input; the body names each field at fault."),

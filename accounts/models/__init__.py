@@ -29,6 +29,7 @@ from .targets import (
     TargetingRule,
     TargetOptOut,
 )
+from .tasks import Task
 from .users import Team, User
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "RecommendationDismissal",
     "TargetOptOut",
     "TargetingRule",
+    "Task",
     "Team",
     "User",
     "buying_roles_from_mask",

@@ -21,9 +21,9 @@ from accounts.models import (
     Lead,
     Note,
     Opportunity,
+    Task,
     User,
 )
-from sales_actions.models import Task
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 50

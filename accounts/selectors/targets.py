@@ -440,7 +440,7 @@ def account_overview(*, account: Account) -> dict:
         .order_by("-n")
     )
     counts = {row["user_id"]: row["n"] for row in stakeholder_ids[:50]}
-    from sales_actions.models import Task
+    from accounts.models import Task
 
     creators = set(
         Task.objects.filter(account=account, created_by__isnull=False).values_list(

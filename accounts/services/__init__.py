@@ -22,6 +22,7 @@ from accounts.services.records import (
     product_update,
 )
 from accounts.services.targets import accounts_mark_target, accounts_unmark_target
+from accounts.services.tasks import task_complete, task_create
 
 __all__ = [
     "ActivityInput",
@@ -48,4 +49,6 @@ __all__ = [
     "opportunity_update",
     "product_create",
     "product_update",
+    "task_complete",
+    "task_create",
 ]

@@ -45,6 +45,7 @@ from accounts.models import (
     Contact,
     ContactAccount,
     Opportunity,
+    Task,
 )
 from accounts.services.activities import ENGAGEMENT_TYPES, TOUCH_TYPES
 
@@ -105,8 +106,6 @@ def _earliest(*values):
 
 def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict]:
     """Compute the rollups of these accounts set-based (a fixed handful of grouped queries)."""
-    from sales_actions.models import Task  # sales_actions depends on accounts, not back
-
     now = now or timezone.now()
     ids = sorted(set(account_ids))
     if not ids:

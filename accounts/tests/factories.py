@@ -14,6 +14,7 @@ from accounts.models import (
     Note,
     Opportunity,
     Product,
+    Task,
     Team,
     User,
     buying_roles_to_mask,
@@ -139,3 +140,12 @@ class NoteFactory(DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     body = "Spoke with the team."
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    title = factory.Sequence(lambda n: f"Follow up {n}")
+    account = factory.SubFactory(AccountFactory)
+    type = Task.Type.CALL

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Activity, Campaign, Note, Product
+from accounts.models import Activity, Campaign, Note, Product, Task
 from accounts.tests.factories import (
     AccountFactory,
     CampaignFactory,
@@ -10,11 +10,10 @@ from accounts.tests.factories import (
     LeadFactory,
     NoteFactory,
     ProductFactory,
+    TaskFactory,
     TeamFactory,
     UserFactory,
 )
-from sales_actions.models import Task
-from sales_actions.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 

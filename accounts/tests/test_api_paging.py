@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.tests.factories import AccountFactory, OpportunityFactory
-from sales_actions.tests.factories import TaskFactory
+from accounts.tests.factories import AccountFactory, OpportunityFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from accounts.tests.factories import (
     ContactFactory,
     NoteFactory,
     OpportunityFactory,
+    TaskFactory,
     UserFactory,
 )
-from sales_actions.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.models import Activity, Note
+from accounts.models import Activity, Note, Task
 from accounts.tests.factories import AccountFactory, ContactFactory
-from sales_actions.models import Task
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from accounts.tests.factories import (
     ActivityFactory,
     ContactFactory,
     OpportunityFactory,
+    TaskFactory,
 )
-from sales_actions.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_changes_through_services_refresh_rollups(django_capture_on_commit_callb
 
 
 def test_incremental_path_equals_a_rebuild(django_capture_on_commit_callbacks, admin):
-    from sales_actions.services import task_complete, task_create
+    from accounts.services import task_complete, task_create
 
     a1, a2 = AccountFactory(is_target=True), AccountFactory(is_target=True)
     with django_capture_on_commit_callbacks(execute=True):

@@ -15,10 +15,10 @@ from accounts.models import (
     Lead,
     Opportunity,
     Product,
+    Task,
     User,
 )
 from conftest import skip_or_fail
-from sales_actions.models import Task
 
 pytestmark = pytest.mark.django_db
 

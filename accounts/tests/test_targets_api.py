@@ -13,10 +13,10 @@ from accounts.tests.factories import (
     ActivityFactory,
     ContactFactory,
     OpportunityFactory,
+    TaskFactory,
     TeamFactory,
     UserFactory,
 )
-from sales_actions.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/target-accounts/"

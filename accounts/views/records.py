@@ -45,7 +45,6 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import records as selectors
-from sales_actions import services as sales_services
 
 # --- Helpers ---------------------------------------------------------------------------
 
@@ -764,7 +763,7 @@ def task_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            task = sales_services.task_create(
+            task = services.task_create(
                 user=request.user,
                 title=data["title"],
                 type=data["type"],

@@ -1,4 +1,6 @@
-"""Every write of the sales-actions app; one module per area, re-exported here."""
+"""Every write of the sales-actions app; one module per area, re-exported here.
+
+Task writes (task_create, task_complete) live in ``accounts.services``."""
 
 from sales_actions.services.consent import contact_consent_update, contact_unsubscribe
 from sales_actions.services.outbox import (
@@ -7,7 +9,6 @@ from sales_actions.services.outbox import (
     sales_emails_sweep,
 )
 from sales_actions.services.sending import SendResult, sales_email_send
-from sales_actions.services.tasks import task_complete, task_create
 from sales_actions.services.templates import (
     email_template_approve,
     email_template_archive,
@@ -40,8 +41,6 @@ __all__ = [
     "sales_email_send",
     "sales_emails_deliver",
     "sales_emails_sweep",
-    "task_complete",
-    "task_create",
     "workspace_access_set",
     "workspace_create",
     "workspace_update",

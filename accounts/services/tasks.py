@@ -1,4 +1,4 @@
-"""Writes of the sales-actions app."""
+"""Writes of tasks: create one, complete one (a finished task on a contact is an activity)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import can_write
-from accounts.models import Account, Activity, Contact, User
-from accounts.services import activity_record, changes_notify
-from sales_actions.models import Task
+from accounts.models import Account, Activity, Contact, Task, User
+from accounts.services.activities import activity_record
+from accounts.services.changes import changes_notify
 
 
 def task_create(

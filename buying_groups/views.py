@@ -6,12 +6,20 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from abm.exceptions import ApplicationError
+from abm.permissions import (
+    may_generate_buying_groups,
+    may_manage_group,
+    may_manage_marketing,
+    may_manage_role_templates,
+)
 from accounts.models import Account
 from buying_groups import selectors
 from buying_groups.conditions import conditions_parse
@@ -29,6 +37,7 @@ from buying_groups.services import generation, groups, summaries, templates
 from buying_groups.services.scores import engagement_explanation
 
 PAGE_SIZE = 50
+ACCOUNT_CHOICES_MAX = 2000
 
 
 def _group(pk: int) -> BuyingGroup:
@@ -96,22 +105,25 @@ def group_list(request):
                 else "",
             },
             "engagement_help": engagement_explanation(),
-            "can_generate": templates.can_manage_templates(request.user),
+            "can_generate": may_generate_buying_groups(request.user),
         },
     )
 
 
 @login_required
 def group_create(request):
-    accounts = Account.objects.filter(is_target=True).order_by("name")[:2000]
+    # The first target accounts by name (and the account the page was opened for): ids
+    # first, so the field's queryset is unsliced and can both order and look up a choice.
+    targets = Account.objects.filter(is_target=True)
+    if not may_manage_marketing(request.user):
+        targets = targets.filter(owner=request.user)  # the groups a rep may create
+    ids = list(targets.order_by("name", "id").values_list("pk", flat=True)[:ACCOUNT_CHOICES_MAX])
     initial_account = request.GET.get("account")
     if initial_account and initial_account.isdigit():
-        accounts = Account.objects.filter(pk=int(initial_account)) | Account.objects.filter(
-            pk__in=[a.pk for a in accounts]
-        )
+        ids.append(int(initial_account))
     form = BuyingGroupCreateForm(
         request.POST or None,
-        accounts=accounts.order_by("name"),
+        accounts=Account.objects.filter(pk__in=ids).order_by("name", "id"),
         initial={"account": initial_account, "stage": "awareness"},
     )
     if request.method == "POST" and form.is_valid():
@@ -170,7 +182,7 @@ def group_delete(request, pk: int):
 def _detail_context(request, group: BuyingGroup) -> dict:
     return {
         "group": group,
-        "can_manage": groups.can_manage_group(request.user, group),
+        "can_manage": may_manage_group(request.user, group),
         "engagement_help": engagement_explanation(),
     }
 
@@ -376,7 +388,7 @@ def template_list(request):
         "buying_groups/template_list.html",
         {
             "templates": selectors.role_template_list(),
-            "can_manage": templates.can_manage_templates(request.user),
+            "can_manage": may_manage_role_templates(request.user),
         },
     )
 
@@ -409,9 +421,8 @@ def _template_payload(form, formset) -> dict:
 @login_required
 def template_edit(request, pk: int | None = None):
     template = get_object_or_404(RoleTemplate, pk=pk) if pk else None
-    if not templates.can_manage_templates(request.user):
-        messages.error(request, "Only marketers and admins can change role templates.")
-        return redirect("buying_groups:templates")
+    if not may_manage_role_templates(request.user):
+        raise PermissionDenied(_("Only marketers and admins can change role templates."))
     initial = (
         {
             "name": template.name,
@@ -499,7 +510,7 @@ def generate(request):
         {
             "form": form,
             "jobs": GenerationJob.objects.select_related("role_template", "solution_interest")[:10],
-            "can_generate": templates.can_manage_templates(request.user),
+            "can_generate": may_generate_buying_groups(request.user),
         },
     )
 

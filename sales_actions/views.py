@@ -17,7 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from abm.exceptions import ApplicationError
-from abm.permissions import is_admin
+from abm.http import safe_next_url
+from abm.permissions import (
+    may_approve_emails,
+    may_archive_email_template,
+    may_edit_email_template,
+    may_view_outbox,
+)
 from accounts.models import Account, Contact, Opportunity
 from sales_actions import selectors, services
 from sales_actions.filters import EmailTemplateFilter, SalesEmailFilter
@@ -34,7 +40,6 @@ from sales_actions.rendering import (
     tokens_find,
 )
 from sales_actions.services.sending import MAX_SELECTED, Attachment
-from sales_actions.services.templates import can_approve, can_edit_template
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 PAGE_SIZE = 50
@@ -53,10 +58,10 @@ def _client_ip(request) -> str | None:
 
 def _tabs(request, active: str) -> list[dict]:
     tabs = [("templates", "Templates", "sales_actions:template_list")]
-    if can_approve(request.user):
+    if may_approve_emails(request.user):
         tabs.append(("approvals", "Approval queue", "sales_actions:approval_queue"))
     tabs.append(("report", "Report", "sales_actions:report"))
-    if is_admin(request.user):
+    if may_view_outbox(request.user):
         tabs.append(("outbox", "Outbox", "sales_actions:outbox"))
     return [
         {"key": k, "label": label, "url": reverse(n), "active": k == active} for k, label, n in tabs
@@ -89,7 +94,7 @@ def template_list(request):
             "workspaces": selectors.workspace_list(user=request.user),
             "tabs": _tabs(request, "templates"),
             "pending": selectors.approval_queue(user=request.user).count()
-            if can_approve(request.user)
+            if may_approve_emails(request.user)
             else 0,
         },
     )
@@ -135,7 +140,7 @@ def _template_or_404(request, pk) -> EmailTemplate:
 @require_http_methods(["GET", "POST"])
 def template_edit(request, pk):
     template = _template_or_404(request, pk)
-    if not can_edit_template(request.user, template):
+    if not may_edit_email_template(request.user, template):
         raise PermissionDenied
     workspaces = selectors.workspace_list(user=request.user)
     initial = {
@@ -221,8 +226,9 @@ def template_detail(request, pk):
             "versions": versions,
             "report": selectors.template_report(template_ids=[template.pk]),
             "senders": selectors.sender_report(template_ids=[template.pk]),
-            "can_edit": can_edit_template(request.user, template),
-            "can_approve": can_approve(request.user),
+            "can_edit": may_edit_email_template(request.user, template),
+            "can_approve": may_approve_emails(request.user),
+            "can_archive": may_archive_email_template(request.user, template),
             "tabs": _tabs(request, "templates"),
         },
     )
@@ -245,12 +251,12 @@ def template_transition(request, pk, action):
         messages.error(request, _error_message(exc))
     else:
         messages.success(request, f"“{template.name}” v{template.version}: {action} done.")
-    return redirect(request.POST.get("next") or reverse("sales_actions:template_detail", args=[pk]))
+    return redirect(safe_next_url(request, reverse("sales_actions:template_detail", args=[pk])))
 
 
 @login_required
 def approval_queue(request):
-    if not can_approve(request.user):
+    if not may_approve_emails(request.user):
         raise PermissionDenied
     return render(
         request,
@@ -448,7 +454,7 @@ def email_detail(request, pk):
 
 @login_required
 def outbox(request):
-    if not is_admin(request.user):
+    if not may_view_outbox(request.user):
         raise PermissionDenied
     filterset = SalesEmailFilter(request.GET, queryset=selectors.sales_email_list().order_by("-id"))
     qs = filterset.qs
@@ -487,12 +493,12 @@ def outbox_reconcile(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Email to {email.to_email} is now {status}.")
-    return redirect(request.POST.get("next") or reverse("sales_actions:outbox"))
+    return redirect(safe_next_url(request, reverse("sales_actions:outbox")))
 
 
 @login_required
 def outbox_raw(request, pk):
-    if not is_admin(request.user):
+    if not may_view_outbox(request.user):
         raise PermissionDenied
     email = get_object_or_404(SalesEmail.objects.select_related("batch", "sender"), pk=pk)
     message = message_build(email, attachments=list(email.batch.attachments.all()))

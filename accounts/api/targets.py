@@ -16,7 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import MayManageTargetingRules
 from accounts.models import Account, TargetingRule
 from accounts.selectors import targets as selectors
 from accounts.services import recommendations, rules
@@ -78,7 +78,12 @@ class TargetSummarySerializer(serializers.Serializer):
 
 
 class AccountIdsSerializer(serializers.Serializer):
-    account_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    account_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        min_length=1,
+        help_text="Account ids (the service caps how many at once).",
+    )
 
 
 def _dt(value):
@@ -121,12 +126,9 @@ def _page_url(request, cursor: str | None) -> str | None:
 
 
 def _account_ids(data) -> list[int]:
-    ids = data.get("account_ids") if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not ids:
-        raise ApplicationError("account_ids must be a non-empty list of ids.", field="account_ids")
-    if not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in ids):
-        raise ApplicationError("account_ids must hold account ids.", field="account_ids")
-    return ids
+    serializer = AccountIdsSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["account_ids"]
 
 
 class TargetAccountListView(APIView):
@@ -291,11 +293,6 @@ class TargetingRuleSerializer(serializers.ModelSerializer):
         return rules.rule_describe(obj.conditions)
 
 
-def _must_manage(user) -> None:
-    if not (user.is_admin_role or user.is_marketer):
-        raise ForbiddenError("Only marketers and admins can manage targeting rules.")
-
-
 class TargetingRuleListView(APIView):
     """Targeting rules: conditions ``[{"field", "op", "value"}]`` joined with AND."""
 
@@ -346,6 +343,8 @@ class TargetingRuleDetailView(APIView):
 class TargetingRulePreviewView(APIView):
     """How many accounts a rule would match and newly target, before saving it."""
 
+    permission_classes = [MayManageTargetingRules]
+
     @extend_schema(
         request=inline_serializer("RulePreviewRequest", {"conditions": serializers.JSONField()}),
         responses=inline_serializer(
@@ -358,7 +357,6 @@ class TargetingRulePreviewView(APIView):
         ),
     )
     def post(self, request):
-        _must_manage(request.user)
         data = request.data if isinstance(request.data, dict) else {}
         return Response(rules.targeting_rule_preview(conditions=data.get("conditions")))
 
@@ -366,13 +364,14 @@ class TargetingRulePreviewView(APIView):
 class TargetingRuleRunView(APIView):
     """Apply one rule (or, without an id, every active rule) to all accounts now."""
 
+    permission_classes = [MayManageTargetingRules]
+
     @extend_schema(
         operation_id="targeting_rules_run",
         request=None,
         responses=inline_serializer("RuleRun", {"added": serializers.IntegerField()}),
     )
     def post(self, request, pk: int | None = None):
-        _must_manage(request.user)
         if pk is not None:
             get_object_or_404(TargetingRule, pk=pk)
         added = rules.targeting_rules_run(rule_id=pk)

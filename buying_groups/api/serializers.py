@@ -111,16 +111,31 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberPairSerializer(serializers.Serializer):
-    contact = serializers.IntegerField()
-    role = serializers.IntegerField()
+    contact = serializers.IntegerField(min_value=1)
+    role = serializers.IntegerField(min_value=1)
+
+
+def _member_pairs(**kwargs):
+    # A ListField (not many=True) so the schema says minItems; the cap is the service's.
+    return serializers.ListField(
+        child=MemberPairSerializer(), allow_empty=False, min_length=1, **kwargs
+    )
+
+
+class MembersAddSerializer(serializers.Serializer):
+    """The body of "add members" is a bare list; it is checked as ``members``."""
+
+    members = _member_pairs()
 
 
 class MembersRemoveSerializer(serializers.Serializer):
-    contact_ids = serializers.ListField(child=serializers.IntegerField())
+    contact_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, min_length=1
+    )
 
 
 class MembersRolesSerializer(serializers.Serializer):
-    members = MemberPairSerializer(many=True)
+    members = _member_pairs()
 
 
 class GenerateSerializer(serializers.Serializer):

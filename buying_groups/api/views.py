@@ -99,7 +99,13 @@ class BuyingGroupViewSet(viewsets.ModelViewSet):
     @extend_schema(methods=["GET"], request=None, responses=s.MemberSerializer(many=True))
     @extend_schema(
         methods=["POST"],
-        request=s.MemberPairSerializer(many=True),
+        request={
+            "application/json": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/MemberPairRequest"},
+                "minItems": 1,
+            }
+        },
         responses=s.MemberSerializer(many=True),
         description="Add up to 50 contacts of the account with a role each; all or nothing.",
     )
@@ -112,7 +118,10 @@ class BuyingGroupViewSet(viewsets.ModelViewSet):
             raise ApplicationError(
                 'Send a list: [{"contact": id, "role": id}, ...].', field="members"
             )
-        groups.buying_group_members_assign(user=request.user, group=group, items=request.data)
+        body = s.MembersAddSerializer(data={"members": request.data})
+        body.is_valid(raise_exception=True)
+        items = [dict(item) for item in body.validated_data["members"]]
+        groups.buying_group_members_assign(user=request.user, group=group, items=items)
         response = self._members_response(group)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -121,21 +130,20 @@ class BuyingGroupViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="members/remove")
     def members_remove(self, request, pk=None):
         group = self.get_object()
-        contact_ids = request.data.get("contact_ids") if isinstance(request.data, dict) else None
-        if contact_ids is None:
-            raise ApplicationError("Give contact_ids: a list of contact ids.", field="contact_ids")
-        groups.buying_group_members_remove(user=request.user, group=group, contact_ids=contact_ids)
+        body = s.MembersRemoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        groups.buying_group_members_remove(
+            user=request.user, group=group, contact_ids=body.validated_data["contact_ids"]
+        )
         return self._members_response(group)
 
     @extend_schema(request=s.MembersRolesSerializer, responses=s.MemberSerializer(many=True))
     @action(detail=True, methods=["post"], url_path="members/roles")
     def members_roles(self, request, pk=None):
         group = self.get_object()
-        items = request.data.get("members") if isinstance(request.data, dict) else None
-        if items is None:
-            raise ApplicationError(
-                'Give members: [{"contact": id, "role": id}, ...].', field="members"
-            )
+        body = s.MembersRolesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        items = [dict(item) for item in body.validated_data["members"]]
         groups.buying_group_members_set_roles(user=request.user, group=group, items=items)
         return self._members_response(group)
 

@@ -18,6 +18,7 @@ from .records import (
     Note,
     Opportunity,
     OpportunityContactRole,
+    OpportunityStageChange,
     buying_roles_from_mask,
     buying_roles_to_mask,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Note",
     "Opportunity",
     "OpportunityContactRole",
+    "OpportunityStageChange",
     "Product",
     "RecommendationDismissal",
     "TargetOptOut",

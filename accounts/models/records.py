@@ -308,6 +308,39 @@ class OpportunityContactRole(models.Model):
         ]
 
 
+class OpportunityStageChange(models.Model):
+    """One move of a deal through the pipeline: the stage history analytics read.
+
+    Written by the opportunity services on create (``from_stage`` blank) and on every
+    stage change; back-filled by migration for deals that existed before it.
+    """
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(max_length=20, choices=Opportunity.Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Opportunity.Stage.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opportunity", "changed_at", "id"]
+        indexes = [
+            # One deal's path in order (the history list, LEAD() over a deal's changes).
+            models.Index(fields=["opportunity", "changed_at", "id"], name="stage_change_opp_time"),
+            # Time-range scans of the pipeline analyses, covering what they group by.
+            models.Index(
+                fields=["changed_at", "to_stage", "from_stage", "opportunity"],
+                name="stage_change_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage or '∅'} → {self.to_stage}"
+
+
 class Note(models.Model):
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"

@@ -33,6 +33,7 @@ TARGET_SORT_COLUMNS = (
     ("last_engagement_at", "engaged"),
     ("last_engagement_consented_at", "engaged_gdpr"),
     ("next_scheduled_at", "next"),
+    ("health_score", "health"),
 )
 
 
@@ -65,6 +66,13 @@ class AccountRollup(models.Model):
     meetings_count = models.PositiveIntegerField(default=0)
     open_tasks_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
+    # Account health (0-100), written only by the analytics health worker
+    # (analytics.insights.health); the rollup refresh above never touches these three columns.
+    # health_inputs keeps what the score was computed from, each component's points and
+    # the previous score with its components, so the page can say which inputs moved it.
+    health_score = models.PositiveSmallIntegerField(default=0)
+    health_inputs = models.JSONField(default=dict, blank=True)
+    health_computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -11,6 +11,7 @@ from accounts.models import (
     Note,
     Opportunity,
     Product,
+    Task,
     Team,
     User,
 )
@@ -43,6 +44,14 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ("type", "contact", "account", "occurred_at", "initiated_by")
     list_filter = ("type",)
     raw_id_fields = ("contact", "account", "user", "campaign")
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("title", "type", "status", "due_at", "owner", "account", "contact")
+    list_filter = ("status", "type")
+    search_fields = ("title",)
+    raw_id_fields = ("owner", "account", "contact", "created_by")
 
 
 for model in (Team, Campaign, Product, Lead, Opportunity, Note, ImportJob):

@@ -156,7 +156,7 @@ def build() -> None:
         (
             "tasks",
             f"""
-            INSERT INTO sales_actions_task (type, title, description, due_at, status, owner_id,
+            INSERT INTO accounts_task (type, title, description, due_at, status, owner_id,
               account_id, contact_id, created_at)
             SELECT 'call', 'Follow up ' || i, '', now() + (random() * 60 - 30) * interval '1 day',
               CASE WHEN random() < 0.7 THEN 'open' ELSE 'done' END, {lo},
@@ -170,7 +170,7 @@ def build() -> None:
         cursor.execute(
             "SELECT indexdef, indexname FROM pg_indexes WHERE tablename IN "
             "('accounts_contact', 'accounts_contactaccount', 'accounts_activity', "
-            "'sales_actions_task', 'accounts_opportunity') AND indexname NOT LIKE '%%_pkey'"
+            "'accounts_task', 'accounts_opportunity') AND indexname NOT LIKE '%%_pkey'"
         )
         indexes = cursor.fetchall()
         cursor.execute(
@@ -207,7 +207,7 @@ def build() -> None:
             "accounts_contactaccount",
             "accounts_opportunity",
             "accounts_activity",
-            "sales_actions_task",
+            "accounts_task",
         ):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -1,7 +1,6 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
@@ -21,13 +20,6 @@ def home(request):
         except NoReverseMatch:
             continue
     return redirect("admin:index")
-
-
-def healthz(request):
-    """Liveness for load balancers and docker-compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 # --- Error pages: styled pages with the navigation, JSON under /api/ ----------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
@@ -45,6 +46,14 @@ def _counts(counts: dict[str, int]) -> str:
     # "web visit (15)" reads right for every label, where "15 email opened" would not.
     parts = [f"{label} ({n})" for label, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n]
     return ", ".join(parts)
+
+
+def _amount(value) -> str:
+    """A money figure as ``12,345``; the facts keep it a number (never a formatted string)."""
+    try:
+        return f"{round(float(value or 0)):,}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 class BuiltinSummarizer:
@@ -118,7 +127,7 @@ class BuiltinSummarizer:
             f"{f['name']} ({f['industry'] or 'industry unknown'}) has {f['people']} "
             f"contact{'' if f['people'] == 1 else 's'} and {f['open_opportunities']} open "
             f"opportunit{'y' if f['open_opportunities'] == 1 else 'ies'}"
-            + (f" worth {float(f['open_value'] or 0):,.0f}." if f["open_opportunities"] else ".")
+            + (f" worth {_amount(f['open_value'])}." if f["open_opportunities"] else ".")
         ]
         if f["activity_counts"]:
             sentences.append(
@@ -131,8 +140,31 @@ class BuiltinSummarizer:
         return " ".join(sentences)
 
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: it could carry the request (and its key) somewhere else."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(
+            req.full_url, code, f"redirect to {newurl} refused", headers, fp
+        )
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+class InsecureEndpointError(ValueError):
+    """The key would travel in clear text: only https (or a local http server) gets it."""
+
+
 class ChatCompletionsSummarizer:
-    """Any OpenAI-compatible ``/chat/completions`` endpoint (``LLM_API_URL``)."""
+    """Any OpenAI-compatible ``/chat/completions`` endpoint (``LLM_API_URL``).
+
+    Follows no redirects, and sends the key only over https (plain http only to this
+    machine, e.g. a local model server).
+    """
 
     name = "llm"
 
@@ -159,16 +191,28 @@ class ChatCompletionsSummarizer:
         }
         headers = {"Content-Type": "application/json"}
         if self.key:
+            self._check_key_transport()
             headers["Authorization"] = f"Bearer {self.key}"
         request = urllib.request.Request(
             self.url, data=json.dumps(body).encode(), headers=headers, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=self.timeout) as response:
             payload = json.loads(response.read().decode("utf-8"))
         text = str(payload["choices"][0]["message"]["content"]).strip()
         if not text:
             raise ValueError("the model returned an empty answer")
         return SummaryResult(text=text[:4000], backend=f"llm:{self.model}"[:40])
+
+    def _check_key_transport(self) -> None:
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.scheme == "https":
+            return
+        if parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS:
+            return
+        raise InsecureEndpointError(
+            f"LLM_API_URL must be https:// to send LLM_API_KEY (got {parts.scheme}://"
+            f"{parts.hostname}); plain http is allowed only for localhost"
+        )
 
 
 def summarizer_get() -> Summarizer:

@@ -1,40 +1,57 @@
 """Thin Celery wrappers around the buying-group services: ids in, idempotent by design."""
 
-from celery import shared_task
+import logging
+
+from abm.tasks import TRANSIENT_ERRORS, hub_task
+
+log = logging.getLogger(__name__)
 
 
-@shared_task(name="buying_groups.scores_flush", ignore_result=True)
-def scores_flush() -> dict:
+@hub_task(name="buying_groups.scores_flush_task", ignore_result=True)
+def scores_flush_task() -> dict:
     """Recompute the scores queued as dirty (the debounced incremental path)."""
     from buying_groups.services.scores import scores_flush_dirty
 
     return scores_flush_dirty()
 
 
-@shared_task(name="buying_groups.scores_recompute_all", ignore_result=True)
-def scores_recompute_all() -> dict:
+@hub_task(name="buying_groups.scores_recompute_all_task", ignore_result=True)
+def scores_recompute_all_task() -> dict:
     """The scheduled full recompute: one set-based statement per phase (see the service)."""
-    from buying_groups.services.scores import scores_recompute_all as recompute
+    from buying_groups.services.scores import scores_recompute_all
 
-    return recompute()
+    return scores_recompute_all()
 
 
-@shared_task(name="buying_groups.generation_job_run", ignore_result=True)
-def generation_job_run(job_id: int) -> None:
+@hub_task(name="buying_groups.generation_job_run_task", ignore_result=True)
+def generation_job_run_task(job_id: int) -> None:
     """Run a generation job; finished jobs are left alone."""
-    from buying_groups.services.generation import generation_job_run as run
+    from buying_groups.services.generation import generation_job_run
 
-    run(job_id=job_id)
+    generation_job_run(job_id=job_id)
 
 
-@shared_task(
-    name="buying_groups.summary_generate",
+@hub_task(
+    name="buying_groups.summary_generate_task",
+    bind=True,
     ignore_result=True,
     soft_time_limit=120,
     time_limit=150,
 )
-def summary_generate(subject: str, object_id: int) -> None:
-    """Write the AI summary of a group, contact or account if its data changed."""
-    from buying_groups.services.summaries import summary_generate as generate
+def summary_generate_task(self, subject: str, object_id: int) -> None:
+    """Write the AI summary of a group, contact or account if its data changed.
 
-    generate(subject=subject, object_id=object_id)
+    A failure is recorded for the page (an error instead of "Writing…" forever); only
+    transient errors are retried, and recorded once the retries are spent.
+    """
+    from buying_groups.services.summaries import summary_failed, summary_generate
+
+    try:
+        summary_generate(subject=subject, object_id=object_id)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise
+        summary_failed(subject=subject, object_id=object_id, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - any other failure is shown, not retried
+        log.exception("summary of %s %s failed", subject, object_id)
+        summary_failed(subject=subject, object_id=object_id, error=str(exc) or type(exc).__name__)

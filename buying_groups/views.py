@@ -224,7 +224,10 @@ def summary_fragment(request, subject: str, object_id: int):
     """The summary block: shows what is stored at once, queues a rewrite if stale, polls."""
     if subject not in summaries.SUBJECTS:
         return HttpResponse(status=404)
-    summary, current = summaries.summary_request(subject, object_id)
+    summary, current = summaries.summary_request(
+        subject, object_id, retry=request.GET.get("retry") == "1"
+    )
+    error = None if current else summaries.summary_error(subject, object_id)
     tries = int(request.GET.get("n", "0")) + 1 if request.GET.get("n", "0").isdigit() else 1
     return render(
         request,
@@ -234,8 +237,10 @@ def summary_fragment(request, subject: str, object_id: int):
             "current": current,
             "subject": subject,
             "object_id": object_id,
-            "poll": not current and tries <= 30,
+            "poll": not current and not error and tries <= 30,
             "tries": tries,
+            "error": error,
+            "gave_up": not current and not error and tries > 30,
         },
     )
 

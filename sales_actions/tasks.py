@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import random
-import time
-
-from celery import shared_task
-
+from abm.tasks import TRANSIENT_ERRORS, hub_task
 from sales_actions.services.outbox import (
     TransientSendError,
     sales_emails_deliver,
@@ -14,46 +10,37 @@ from sales_actions.services.outbox import (
     sales_emails_sweep,
 )
 
-MAX_RETRIES = 5
 
-
-def backoff(retries: int) -> float:
-    """Exponential backoff with jitter: about 10 s, 20 s, 40 s, 80 s, 160 s."""
-    return 10 * 2**retries * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-
-
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, reject_on_worker_lost=True)
+@hub_task(
+    name="sales_actions.sales_emails_deliver_task",
+    bind=True,
+    # The mail server's "try later" retries like a broker or database hiccup, with Celery's
+    # backoff from 10 s (10, 20, 40, 80, 160 s, jittered). A retry resends only the rows
+    # still ``queued``: the ones sent meanwhile are left alone.
+    autoretry_for=(*TRANSIENT_ERRORS, TransientSendError),
+    retry_backoff=10,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def sales_emails_deliver_task(self, email_ids: list[int]) -> None:
     """Send these outbox rows; rows already past ``queued`` are left alone."""
-    if self.request.is_eager:
-        _deliver_inline(email_ids)
-        return
-    try:
-        sales_emails_deliver(email_ids=email_ids)
-    except TransientSendError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            sales_emails_fail(email_ids=exc.email_ids, error=f"Gave up after retries: {exc}")
-            return
-        raise self.retry(
-            args=[exc.email_ids], countdown=backoff(self.request.retries), exc=exc
-        ) from exc
-
-
-def _deliver_inline(email_ids: list[int]) -> None:
-    """Eager mode (no broker): the same retries, waited for in-process, at most ~3 s each."""
-    for attempt in range(MAX_RETRIES + 1):
+    retries = self.request.retries
+    while True:
         try:
             sales_emails_deliver(email_ids=email_ids)
             return
         except TransientSendError as exc:
-            email_ids = exc.email_ids
-            if attempt == MAX_RETRIES:
-                sales_emails_fail(email_ids=email_ids, error=f"Gave up after retries: {exc}")
+            if retries >= self.max_retries:
+                sales_emails_fail(email_ids=exc.email_ids, error=f"Gave up after retries: {exc}")
                 return
-            time.sleep(min(backoff(attempt), 3))
+            if not self.request.is_eager:
+                raise  # autoretry: Celery's backoff, then this task again
+            # Eager mode has no worker to come back later (and Celery's eager retry raises
+            # through the caller): try again here, at once.
+            retries += 1
 
 
-@shared_task
+@hub_task(name="sales_actions.sales_emails_sweep_task")
 def sales_emails_sweep_task() -> None:
     """Settle stale ``sending`` rows as unknown and hand forgotten ``queued`` rows out again."""
     sales_emails_sweep()

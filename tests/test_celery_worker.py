@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from abm.celery import app as celery_app
-from abm.tasks import PING_KEY, ping
+from abm.tasks import PING_KEY, ping_task
 from accounts.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -24,7 +24,7 @@ def test_task_queued_by_the_web_side_runs_in_a_real_worker(celery_worker_process
     token = uuid.uuid4().hex
     assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL == redis_url
 
-    result = ping.delay(token)
+    result = ping_task.delay(token)
 
     assert result.id
     # The worker writes through Django's Redis cache; read it back the same way.

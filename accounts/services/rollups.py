@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
+from abm.tasks import enqueue
 from accounts.models import (
     BUYING_ROLE_BITS,
     Account,
@@ -309,9 +310,14 @@ def _queue_refresh() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         rollups_refresh_dirty()
         return
-    # Debounce: one queued pass per window, however many commits land in it.
-    if cache.add(_DEBOUNCE_KEY, 1, timeout=max(1, settings.ROLLUP_DEBOUNCE_SECONDS * 5)):
-        rollups_refresh_dirty_task.apply_async(countdown=settings.ROLLUP_DEBOUNCE_SECONDS)
+    # Debounce: one queued pass per window, however many commits land in it. The marks are
+    # in the database already: a broker that is down only delays the pass to beat's next
+    # catch-up, and the key is dropped so the next commit tries again.
+    window = max(1, settings.ROLLUP_DEBOUNCE_SECONDS * 5)
+    if cache.add(_DEBOUNCE_KEY, 1, timeout=window) and not enqueue(
+        rollups_refresh_dirty_task, countdown=settings.ROLLUP_DEBOUNCE_SECONDS
+    ):
+        cache.delete(_DEBOUNCE_KEY)
 
 
 def accounts_for_contacts(contact_ids: Iterable[int]) -> set[int]:

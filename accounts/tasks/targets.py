@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
+from abm.tasks import hub_task
 from accounts.services import rollups, rules
 
 __all__ = [
@@ -13,33 +12,26 @@ __all__ = [
     "targeting_rules_run_task",
 ]
 
-_RETRY = {
-    "autoretry_for": (ConnectionError, TimeoutError),
-    "retry_backoff": True,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
-
-@shared_task(name="accounts.rollups_refresh_dirty", **_RETRY)
+@hub_task(name="accounts.rollups_refresh_dirty_task")
 def rollups_refresh_dirty_task() -> int:
     """Recompute the rollups of every account marked dirty (debounced)."""
     return rollups.rollups_refresh_dirty()
 
 
-@shared_task(name="accounts.rollups_refresh_stale_schedule", **_RETRY)
+@hub_task(name="accounts.rollups_refresh_stale_schedule_task")
 def rollups_refresh_stale_schedule_task() -> int:
     """Recompute rollups whose next scheduled time has passed."""
     return rollups.rollups_refresh_stale_schedule()
 
 
-@shared_task(name="accounts.targeting_rules_run", **_RETRY)
+@hub_task(name="accounts.targeting_rules_run_task")
 def targeting_rules_run_task(rule_id: int | None = None) -> int:
     """Apply one active rule (or all of them) to every account."""
     return rules.targeting_rules_run(rule_id=rule_id)
 
 
-@shared_task(name="accounts.targeting_rules_apply_accounts", **_RETRY)
+@hub_task(name="accounts.targeting_rules_apply_accounts_task")
 def targeting_rules_apply_accounts_task(account_ids: list[int]) -> int:
     """Apply every active rule to these changed accounts."""
     return rules.targeting_rules_apply(account_ids=account_ids)

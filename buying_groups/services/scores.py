@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from abm.tasks import enqueue
 from buying_groups.models import BuyingGroup, DirtyScore, Member
 
 LN2 = math.log(2)
@@ -379,12 +380,16 @@ def scores_mark_dirty(*, contact_ids: Iterable[int] = (), group_ids: Iterable[in
 
 def scores_schedule_flush() -> None:
     """Queue one flush for the next debounce window, unless one is already queued."""
-    from buying_groups.tasks import scores_flush
+    from buying_groups.tasks import scores_flush_task
 
     # The flush clears the key before it reads the queue, so a mark that lands after
     # that read finds no key and queues the next flush: nothing is ever left behind.
-    if cache.add(FLUSH_KEY, 1, timeout=10):
-        scores_flush.apply_async(countdown=settings.BUYING_GROUP_DEBOUNCE_SECONDS)
+    # The marks are DirtyScore rows: a broker that is down only delays the flush to beat's
+    # next catch-up, and the key is dropped so the next mark tries again.
+    if cache.add(FLUSH_KEY, 1, timeout=10) and not enqueue(
+        scores_flush_task, countdown=settings.BUYING_GROUP_DEBOUNCE_SECONDS
+    ):
+        cache.delete(FLUSH_KEY)
 
 
 def scores_flush_dirty(*, limit: int = 5000) -> dict:

@@ -7,16 +7,22 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from abm.tasks import enqueue
 from accounts.models import Account, Activity, Contact, Opportunity
 from buying_groups.models import BuyingGroup, Member, Summary
 from buying_groups.selectors import activity_counts, key_moment
 from buying_groups.summarizers import summarize
 
 SUBJECTS = {"group", "contact", "account"}
+# Longer than the task's hard time limit (150 s): a rewrite that died leaves no stuck key.
+SUMMARY_INFLIGHT_SECONDS = 180
+# A failed rewrite shows its error this long before polling may try again by itself.
+SUMMARY_FAILURE_SECONDS = 600
 
 
 def _window() -> int:
@@ -112,7 +118,9 @@ def _account_facts(account: Account) -> dict:
         "industry": account.get_industry_display() if account.industry else "",
         "people": people,
         "open_opportunities": totals["n"] or 0,
-        "open_value": f"{totals['value'] or 0:,.0f}",
+        # A number, not a formatted string: the summarizers format it (and "1,234" read
+        # back as a float failed every account with 1,000 or more open).
+        "open_value": round(float(totals["value"] or 0)),
         "window_days": _window(),
         "activity_counts": activity_counts(Activity.objects.filter(account=account), since=since),
         "groups": list(
@@ -158,14 +166,57 @@ def summary_state(subject: str, object_id: int) -> tuple[Summary | None, bool]:
     return summary, bool(summary and summary.data_version == facts_version(facts))
 
 
-def summary_request(subject: str, object_id: int) -> tuple[Summary | None, bool]:
-    """The stored summary and whether it is current; queue a rewrite when it is not."""
-    from buying_groups.tasks import summary_generate
+def _key(kind: str, subject: str, object_id: int) -> str:
+    return f"buying_groups:summary-{kind}:{subject}:{object_id}"
 
-    summary, current = summary_state(subject, object_id)
-    if not current:
-        transaction.on_commit(lambda: summary_generate.delay(subject, object_id))
-    return summary, current
+
+def summary_error(subject: str, object_id: int) -> str | None:
+    """Why the last rewrite of this summary failed, while no newer attempt is under way."""
+    failure = cache.get(_key("failed", subject, object_id))
+    return failure.get("error") if isinstance(failure, dict) else None
+
+
+def summary_request(
+    subject: str, object_id: int, *, retry: bool = False
+) -> tuple[Summary | None, bool]:
+    """The stored summary and whether it is current; queue a rewrite when it is not.
+
+    The page polls this while the summary is stale; one rewrite is queued per data
+    version, however often it polls (the in-flight key lasts past the task's time limit,
+    and the task drops it when it ends). A failed rewrite is not retried by polling:
+    the page shows the error until the user asks again (``retry``).
+    """
+    from buying_groups.tasks import summary_generate_task
+
+    facts = summary_facts(subject, object_id)
+    summary = Summary.objects.filter(subject=subject, object_id=object_id).first()
+    if facts is None:
+        return summary, True
+    version = facts_version(facts)
+    if summary and summary.data_version == version:
+        return summary, True
+    if retry:
+        cache.delete(_key("failed", subject, object_id))
+    elif summary_error(subject, object_id):
+        return summary, False
+    if cache.add(_key("inflight", subject, object_id), version, timeout=SUMMARY_INFLIGHT_SECONDS):
+
+        def queue() -> None:
+            if not enqueue(summary_generate_task, subject, object_id):
+                cache.delete(_key("inflight", subject, object_id))
+
+        transaction.on_commit(queue)
+    return summary, False
+
+
+def summary_failed(*, subject: str, object_id: int, error: str) -> None:
+    """Remember that the rewrite failed, so the page shows an error instead of waiting."""
+    cache.set(
+        _key("failed", subject, object_id),
+        {"error": error[:300], "at": timezone.now().isoformat()},
+        timeout=SUMMARY_FAILURE_SECONDS,
+    )
+    cache.delete(_key("inflight", subject, object_id))
 
 
 def summary_generate(*, subject: str, object_id: int) -> Summary | None:
@@ -179,6 +230,7 @@ def summary_generate(*, subject: str, object_id: int) -> Summary | None:
     version = facts_version(facts)
     existing = Summary.objects.filter(subject=subject, object_id=object_id).first()
     if existing and existing.data_version == version:
+        cache.delete(_key("inflight", subject, object_id))
         return existing
     result = summarize(facts)
     summary, _ = Summary.objects.update_or_create(
@@ -192,4 +244,5 @@ def summary_generate(*, subject: str, object_id: int) -> Summary | None:
             "generated_at": timezone.now(),
         },
     )
+    cache.delete_many([_key("inflight", subject, object_id), _key("failed", subject, object_id)])
     return summary

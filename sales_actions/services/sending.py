@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from abm.tasks import enqueue
 from accounts.models import Account, Contact, Opportunity, User
 from sales_actions.models import (
     BatchAttachment,
@@ -381,8 +382,11 @@ def sales_email_send(
 
 
 def _enqueue(email_ids: list[int]) -> None:
+    """Hand committed ``queued`` rows to workers, best-effort: with the broker down the
+    rows stay queued and the sweep hands them out again once it is back."""
     from sales_actions.tasks import sales_emails_deliver_task
 
     size = settings.SALES_EMAIL_CHUNK_SIZE
     for start in range(0, len(email_ids), size):
-        sales_emails_deliver_task.delay(email_ids[start : start + size])
+        if not enqueue(sales_emails_deliver_task, email_ids[start : start + size]):
+            return

@@ -1,6 +1,6 @@
 """Demo data for buying groups: role templates, then groups generated for target accounts.
 
-Called by ``manage.py seed_demo`` through ``accounts.demo.demo_run_app_hooks``. Groups are
+Called by ``manage.py seed_demo`` through ``abm.demo`` (after ``accounts.demo``). Groups are
 made the way a marketer would: a generation job per template, run here in-process, so
 every member really matches its role's conditions; then one full score recompute.
 """

@@ -1,11 +1,11 @@
+"""The CRM demo book (accounts.demo); the seed_demo command is tested in abm/tests."""
+
 import os
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
-from accounts.demo import demo_seed
+from accounts.demo import DEMO_STEPS, DemoBuilder, demo_seed
 from accounts.models import (
     Account,
     Activity,
@@ -16,7 +16,6 @@ from accounts.models import (
     Opportunity,
     Product,
     Task,
-    User,
 )
 from conftest import skip_or_fail
 
@@ -46,18 +45,18 @@ def _wipe():
 
 
 def test_same_seed_gives_same_data_and_another_seed_does_not():
-    demo_seed(accounts=6, seed=7, activities_per_contact=2, run_hooks=False)
+    demo_seed(accounts=6, seed=7, activities_per_contact=2)
     first = _snapshot()
     _wipe()
-    demo_seed(accounts=6, seed=7, activities_per_contact=2, run_hooks=False)
+    demo_seed(accounts=6, seed=7, activities_per_contact=2)
     assert _snapshot() == first
     _wipe()
-    demo_seed(accounts=6, seed=8, activities_per_contact=2, run_hooks=False)
+    demo_seed(accounts=6, seed=8, activities_per_contact=2)
     assert _snapshot()["domains"] != first["domains"]
 
 
 def test_tiny_data_set_covers_every_type_stage_and_status():
-    result = demo_seed(accounts=3, seed=1, activities_per_contact=1, run_hooks=False)
+    result = demo_seed(accounts=3, seed=1, activities_per_contact=1)
 
     assert set(Activity.objects.values_list("type", flat=True)) == set(Activity.Type.values)
     assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Opportunity.Stage.values)
@@ -68,7 +67,7 @@ def test_tiny_data_set_covers_every_type_stage_and_status():
 
 
 def test_rows_are_consistent_with_the_services_rules():
-    demo_seed(accounts=8, seed=3, activities_per_contact=3, target_share=0.5, run_hooks=False)
+    demo_seed(accounts=8, seed=3, activities_per_contact=3, target_share=0.5)
 
     # Every activity's account is its contact's primary account.
     contacts = dict(Contact.objects.values_list("id", "account_id"))
@@ -106,39 +105,6 @@ def test_rows_are_consistent_with_the_services_rules():
     assert not Opportunity.objects.filter(stage="prospecting", close_date__lt=today).exists()
 
 
-def test_command_creates_logins_and_if_empty_does_nothing_but_print_them():
-    out = StringIO()
-    call_command("seed_demo", accounts=2, seed=1, no_app_hooks=True, stdout=out)
-    text = out.getvalue()
-    assert "http://127.0.0.1:8000" in text
-    assert "demo-marketer-2026!" in text
-    assert User.objects.get(username="marketer").check_password("demo-marketer-2026!")
-    assert User.objects.get(username="rep1").role == "sales_rep"
-    before = Activity.objects.count()
-
-    out = StringIO()
-    call_command("seed_demo", accounts=50, if_empty=True, stdout=out)
-    assert Account.objects.count() == 2
-    assert Activity.objects.count() == before
-    assert "already exist" in out.getvalue()
-    assert "demo-admin-2026!" in out.getvalue()
-
-
-def test_app_hooks_are_called_with_rng_stdout_and_scale(monkeypatch):
-    import sys
-    import types
-
-    calls = []
-    module = types.ModuleType("analytics.demo")
-    module.seed_demo = lambda *, rng, stdout, scale: calls.append((rng.random(), scale))
-    monkeypatch.setitem(sys.modules, "analytics.demo", module)
-    monkeypatch.setattr("accounts.demo.DEMO_APPS", ("analytics",))
-
-    demo_seed(accounts=2, seed=5, activities_per_contact=1)
-
-    assert len(calls) == 1 and calls[0][1] == 2
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_copy_path_on_postgresql_writes_rows_and_resets_sequences(monkeypatch):
@@ -154,8 +120,8 @@ def test_copy_path_on_postgresql_writes_rows_and_resets_sequences(monkeypatch):
             return sorted(row[0] for row in cursor.fetchall())
 
     before = schema()
-    monkeypatch.setattr("accounts.demo.BULK_LOAD_MIN_ROWS", 0)  # take the big-load path
-    result = demo_seed(accounts=4, seed=2, activities_per_contact=2, run_hooks=False)
+    monkeypatch.setattr("accounts.demo.loader.BULK_LOAD_MIN_ROWS", 0)  # take the big-load path
+    result = demo_seed(accounts=4, seed=2, activities_per_contact=2)
     # Foreign keys and indexes dropped for the load are all back.
     assert schema() == before
     assert len(before) >= 8
@@ -178,10 +144,22 @@ def test_copy_path_on_postgresql_writes_rows_and_resets_sequences(monkeypatch):
         )
 
 
-def test_flush_starts_from_an_empty_book_and_keeps_users():
-    call_command("seed_demo", accounts=2, seed=4, no_app_hooks=True, stdout=StringIO())
+def test_a_new_step_drawing_from_its_own_rng_leaves_the_other_rows_alone():
+    demo_seed(accounts=4, seed=9, activities_per_contact=2)
     first = _snapshot()
-    users = User.objects.count()
-    call_command("seed_demo", accounts=2, seed=4, flush=True, no_app_hooks=True, stdout=StringIO())
+    _wipe()
+    seen = []
+
+    def extra_step(b):
+        # What an app-level or lifecycle step would read: the generated companies and deals.
+        rng = b.rng_for("extra")
+        seen.append((len(b.companies), len(b.deals), rng.random()))
+        b.count("extra", 1)
+
+    # Before the activities, which read what the earlier steps made.
+    steps = (*DEMO_STEPS[:-1], extra_step, DEMO_STEPS[-1])
+    builder = DemoBuilder(accounts=4, seed=9, activities_per_contact=2, steps=steps)
+    result = builder.run()
     assert _snapshot() == first
-    assert User.objects.count() == users
+    assert seen and seen[0][0] == 4 and seen[0][1] > 0
+    assert result.counts["extra"] == 1

@@ -1,9 +1,14 @@
-"""``manage.py seed_demo --accounts N --seed S``: build the demo data set."""
+"""``manage.py seed_demo --accounts N --seed S``: build the demo data set of the whole hub.
+
+It lives in ``abm`` (the project) because it composes every app: the CRM book of
+``accounts`` first, then the demo data of the apps built on it (see ``abm.demo``).
+"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import demo_flush, demo_logins, demo_seed
+from abm.demo import hub_demo_seed
+from accounts.demo import demo_flush, demo_logins
 from accounts.models import Account, User
 
 
@@ -43,6 +48,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Skip the demo data of buying_groups, sales_actions and analytics.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (demo users have published passwords).",
+        )
 
     def handle(self, *args, **options):
         n = options["accounts"]
@@ -52,6 +62,14 @@ class Command(BaseCommand):
             raise CommandError("--target-share must be between 0 and 1.")
         if options["activities_per_contact"] < 0:
             raise CommandError("--activities-per-contact cannot be negative.")
+        writes = options["flush"] or not (options["if_empty"] and Account.objects.exists())
+        if writes and not settings.DEBUG and not options["force"]:
+            # Demo users have published passwords, and --flush deletes every CRM record.
+            raise CommandError(
+                "DEBUG is off, so this looks like a production hub: seed_demo would create "
+                "users whose passwords are published (and --flush deletes every record). "
+                "Run it with DEBUG=true, or pass --force if you really mean it."
+            )
         if options["flush"]:
             demo_flush()
             self.stdout.write("Flushed the CRM records.")
@@ -60,13 +78,13 @@ class Command(BaseCommand):
             self._print_logins(demo_logins(n), existing_only=True)
             return
         self.stdout.write(f"Seeding demo data: {n:,} accounts, seed {options['seed']}…")
-        result = demo_seed(
+        result = hub_demo_seed(
             accounts=n,
             seed=options["seed"],
             activities_per_contact=options["activities_per_contact"],
             target_share=options["target_share"],
             stdout=self.stdout,
-            run_hooks=not options["no_app_hooks"],
+            with_apps=not options["no_app_hooks"],
         )
         summary = ", ".join(f"{key} {value:,}" for key, value in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Done in {result.seconds:.1f}s: {summary}."))
@@ -83,7 +101,7 @@ class Command(BaseCommand):
             if not logins:
                 self.stdout.write("No demo users exist; run seed_demo --flush to create them.")
                 return
-        url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+        url = settings.SITE_URL
         self.stdout.write("")
         self.stdout.write(f"Open {url} and sign in as:")
         self.stdout.write(f"  {'username':<10} {'password':<22} role")

@@ -1,0 +1,99 @@
+"""The one door into the analyses: validated settings in, a result out.
+
+``run(kind=..., settings=..., user=...)`` answers from the cache when the settings and
+the data version are unchanged; otherwise the engine named by ``ANALYTICS_ENGINE``
+computes it. Today that is the SQL engine (PostgreSQL and SQLite, set-based statements
+over the activity stream); a columnar engine (ClickHouse) would implement the same
+three functions per kind: ``compute(settings)``, ``entities(settings, target)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+from analytics.engine import cohort, flow, journey
+from analytics.engine.labels import label_result
+
+VERSION_KEY = "analytics:data-version"
+CACHE_SECONDS = 600
+
+SQL_ENGINE = {"journey": journey, "cohort": cohort, "flow": flow}
+ENGINES = {"sql": SQL_ENGINE}
+
+
+@dataclass
+class Result:
+    kind: str
+    settings: dict
+    data: dict
+    version: int
+    cached: bool = False
+    elapsed_ms: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "data": self.data,
+            "data_version": self.version,
+            "cached": self.cached,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+
+
+def _engine():
+    return ENGINES[getattr(django_settings, "ANALYTICS_ENGINE", "sql")]
+
+
+def data_version() -> int:
+    """A number that changes whenever the data the analyses read changes."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # a fresh cache starts from the clock, so no stale entry can match
+        version = int(time.time() * 1000)
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def data_version_bump(**_changes) -> None:
+    """Change listener: any write to the stream or the records bumps the version."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        data_version()
+
+
+def _key(kind: str, settings: dict, version: int) -> str:
+    blob = json.dumps(settings, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{kind}|{version}|{blob}".encode()).hexdigest()[:32]
+    return f"analytics:result:{digest}"
+
+
+def run(*, kind: str, settings: dict, user=None, use_cache: bool = True) -> Result:
+    """The result of one analysis for validated ``settings`` (see analytics.validation).
+
+    Results do not depend on the user: every signed-in role reads all records.
+    """
+    version = data_version()
+    key = _key(kind, settings, version)
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return Result(kind=kind, settings=settings, data=hit, version=version, cached=True)
+    started = time.perf_counter()
+    data = label_result(kind, _engine()[kind].compute(settings), settings)
+    elapsed = (time.perf_counter() - started) * 1000
+    cache.set(key, data, CACHE_SECONDS)
+    return Result(kind=kind, settings=settings, data=data, version=version, elapsed_ms=elapsed)
+
+
+def entities(*, kind: str, settings: dict, target: dict) -> list[int]:
+    """Drill-down: ids of the container's entities behind a node, cell or band."""
+    return _engine()[kind].entities(settings, target)

@@ -1,0 +1,210 @@
+"""Journey canvas: how many entities reach each node in order, and how fast."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+from analytics.engine.sql import (
+    DIMENSIONS,
+    Dialect,
+    Sql,
+    activity_join,
+    as_datetime,
+    event_source,
+    fetch,
+    first_reached,
+    range_bounds,
+    universe,
+)
+
+TIMELINE_LIMIT = 200
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (p90 of 10 values is the 9th smallest)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))
+    return ordered[int(rank) - 1]
+
+
+def reached_sql(settings: dict, dialect: Dialect) -> Sql:
+    """One statement: for each node, each entity and the time it first reached the node
+    after reaching its parent node (roots: first time in the date range)."""
+    container = settings["container"]
+    filters = settings.get("filters", {})
+    start, end = range_bounds(filters)
+    scope = universe(container, filters)
+    nodes = settings["nodes"]
+    index = {node["id"]: i for i, node in enumerate(nodes)}
+    sql = Sql("WITH ")
+    for i, node in enumerate(nodes):
+        source = event_source(node["condition"], container, dialect)
+        sql.add(", " if i else "").add(f"n{i} AS (")
+        parent = node.get("parent")
+        if parent is None:
+            sql.extend(first_reached(source, start=start, end=end, dialect=dialect, scope=scope))
+        else:
+            p = index[parent]
+            sql.add("SELECT ev.e AS e, MIN(ev.t) AS t FROM (").extend(source)
+            sql.add(f") ev JOIN n{p} ON n{p}.e = ev.e AND ev.t >= n{p}.t")
+            if end:
+                sql.add(" WHERE ev.t < %s", dialect.dt(end))
+            sql.add(" GROUP BY ev.e")
+        sql.add(")")
+    sql.add(" ")
+    sql.add(" UNION ALL ".join(f"SELECT {i} AS node, e, t FROM n{i}" for i in range(len(nodes))))
+    return sql
+
+
+def reached(settings: dict) -> dict[int, dict[int, object]]:
+    """node index -> {entity id: first time reached}."""
+    rows = fetch(reached_sql(settings, Dialect()))
+    out: dict[int, dict[int, object]] = defaultdict(dict)
+    for node, entity, when in rows:
+        out[node][entity] = as_datetime(when)
+    return out
+
+
+def compute(settings: dict) -> dict:
+    nodes = settings["nodes"]
+    index = {node["id"]: i for i, node in enumerate(nodes)}
+    times = reached(settings)
+    roots_total = None
+    results = []
+    for i, node in enumerate(nodes):
+        mine = times.get(i, {})
+        count = len(mine)
+        parent = node.get("parent")
+        row = {
+            "id": node["id"],
+            "name": node["name"],
+            "parent": parent,
+            "entities": count,
+            "from_parent": None,
+            "from_start": None,
+            "drop_off": None,
+            "median_days": None,
+            "p90_days": None,
+        }
+        # the start of the path this node is on
+        root = i
+        while nodes[root].get("parent") is not None:
+            root = index[nodes[root]["parent"]]
+        root_count = len(times.get(root, {}))
+        if parent is not None:
+            before = times.get(index[parent], {})
+            row["from_parent"] = round(count / len(before), 4) if before else None
+            row["drop_off"] = len(before) - count
+            gaps = [(mine[e] - before[e]).total_seconds() / 86400 for e in mine if e in before]
+            if gaps:
+                row["median_days"] = round(statistics.median(gaps), 2)
+                row["p90_days"] = round(_percentile(gaps, 0.9), 2)
+            row["from_start"] = round(count / root_count, 4) if root_count else None
+        if _single(settings):
+            # one account or buying group: the date it reached the node
+            row["date"] = min(mine.values()).isoformat() if mine else None
+        results.append(row)
+        if parent is None:
+            roots_total = (roots_total or 0) + count
+    out = {
+        "nodes": results,
+        "edges": [
+            {"source": node["parent"], "target": node["id"]}
+            for node in nodes
+            if node.get("parent") is not None
+        ],
+        "entities": roots_total or 0,
+    }
+    moments = settings.get("key_moments")
+    if moments and moments.get("node") in index:
+        out["key_moments"] = key_moments(settings, times.get(index[moments["node"]], {}))
+    if _single(settings):
+        out["timeline"] = timeline(settings)
+    return out
+
+
+def _single(settings: dict) -> bool:
+    filters = settings.get("filters", {})
+    return bool(filters.get("account") or filters.get("buying_group"))
+
+
+def key_moments(settings: dict, reached_at: dict[int, object]) -> dict:
+    """The most common events in the N days before and after entities reached a node."""
+    moments = settings["key_moments"]
+    days = moments.get("days", 30)
+    dim = DIMENSIONS[moments.get("dimension", "type")]
+    container = settings["container"]
+    dialect = Dialect()
+    node_index = {n["id"]: i for i, n in enumerate(settings["nodes"])}[moments["node"]]
+    base = reached_sql(settings, dialect)
+    out = {"node": moments["node"], "days": days, "entities": len(reached_at)}
+    for side in ("before", "after"):
+        # the reached rows of one node, joined to the entities' activities
+        sql = Sql("SELECT k.item, COUNT(DISTINCT k.e) FROM (SELECT r.e AS e, ")
+        sql.add(f"{dim} AS item FROM (").extend(base)
+        sql.add(f") r {activity_join(container, 'r.e')} WHERE r.node = %s", node_index)
+        sql.add(f" AND {dim} IS NOT NULL AND {dim} <> '' AND a.is_bot = %s", False)
+        if side == "before":
+            sql.add(f" AND a.occurred_at >= {dialect.shift('r.t')}", dialect.shift_param(-days))
+            sql.add(" AND a.occurred_at < r.t")
+        else:
+            sql.add(" AND a.occurred_at > r.t")
+            sql.add(f" AND a.occurred_at <= {dialect.shift('r.t')}", dialect.shift_param(days))
+        sql.add(") k GROUP BY k.item ORDER BY 2 DESC, 1 LIMIT 8")
+        rows = fetch(sql)
+        total = len(reached_at) or 1
+        out[side] = [
+            {"item": item, "entities": n, "share": round(n / total, 4)} for item, n in rows
+        ]
+    return out
+
+
+def timeline(settings: dict) -> list[dict]:
+    """A single account's or buying group's own activities, newest first."""
+    filters = settings.get("filters", {})
+    container = settings["container"]
+    start, end = range_bounds(filters)
+    dialect = Dialect()
+    scope = universe(container, filters)
+    sql = Sql(
+        "SELECT a.id, a.occurred_at, a.type, a.subject, a.content_type, a.channel, "
+        f"a.campaign_id, a.contact_id FROM ({scope.text}) u {activity_join(container, 'u.id')}"
+        " WHERE a.is_bot = %s",
+        *scope.params,
+        False,
+    )
+    if start:
+        sql.add(" AND a.occurred_at >= %s", dialect.dt(start))
+    if end:
+        sql.add(" AND a.occurred_at < %s", dialect.dt(end))
+    sql.add(f" ORDER BY a.occurred_at DESC, a.id DESC LIMIT {TIMELINE_LIMIT}")
+    return [
+        {
+            "id": row[0],
+            "occurred_at": as_datetime(row[1]).isoformat(),
+            "type": row[2],
+            "subject": row[3],
+            "content_type": row[4],
+            "channel": row[5],
+            "campaign": row[6],
+            "contact": row[7],
+        }
+        for row in fetch(sql)
+    ]
+
+
+def entities(settings: dict, target: dict) -> list[int]:
+    """Drill-down: who reached a node, or who dropped off after reaching its parent."""
+    nodes = settings["nodes"]
+    index = {node["id"]: i for i, node in enumerate(nodes)}
+    times = reached(settings)
+    i = index[target["node"]]
+    mine = times.get(i, {})
+    if target.get("state") == "dropped":
+        parent = nodes[i].get("parent")
+        before = times.get(index[parent], {}) if parent is not None else {}
+        return sorted(set(before) - set(mine))
+    return sorted(mine)

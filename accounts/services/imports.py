@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.tasks import enqueue
 from accounts.domains import normalize_domain
 from accounts.models import (
     Account,
@@ -666,7 +667,7 @@ def import_start(
     else:
         from accounts.tasks.imports import import_job_process
 
-        transaction.on_commit(lambda: import_job_process.delay(job.pk))
+        transaction.on_commit(lambda: enqueue(import_job_process, job.pk))
     return job
 
 

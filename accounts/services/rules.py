@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.tasks import enqueue
 from accounts.models import Account, Industry, TargetingRule, User
 from accounts.services.targets import accounts_mark_target, accounts_unmark_target
 
@@ -174,7 +175,13 @@ def _clean_name(name) -> str:
 def _queue_run(rule_id: int | None) -> None:
     from accounts.tasks.targets import targeting_rules_run_task
 
-    transaction.on_commit(lambda: targeting_rules_run_task.delay(rule_id))
+    def kick() -> None:
+        # A rule edit is rare and its run set-based: with the broker down, run it here
+        # rather than leave targets stale until the six-hourly run.
+        if not enqueue(targeting_rules_run_task, rule_id):
+            targeting_rules_run(rule_id=rule_id)
+
+    transaction.on_commit(kick)
 
 
 def targeting_rule_create(
@@ -286,7 +293,7 @@ def targeting_rules_changes_listener(*, kind: str, account_ids: set, contact_ids
     from accounts.tasks.targets import targeting_rules_apply_accounts_task
 
     ids = sorted(account_ids)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    # With the broker down the few changed accounts are checked here: nothing else would
+    # remember them until the six-hourly run.
+    if settings.CELERY_TASK_ALWAYS_EAGER or not enqueue(targeting_rules_apply_accounts_task, ids):
         targeting_rules_apply(account_ids=ids)
-    else:
-        targeting_rules_apply_accounts_task.delay(ids)

@@ -51,10 +51,12 @@ $(STAMP): pyproject.toml | secret-key
 
 install: $(STAMP)
 
+# RUN_HOST/RUN_PORT: SITE_URL (links in mail, the seed's sign-in line) follows the address
+# served on unless SITE_URL is set (environment or .env).
 run: $(STAMP)
-	$(RUN_ENV) $(PYTHON) manage.py migrate --noinput
-	$(RUN_ENV) $(PYTHON) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --if-empty
-	$(RUN_ENV) exec $(PYTHON) manage.py runhub --host $(HOST) --port $(PORT)
+	$(RUN_ENV) RUN_HOST=$(HOST) RUN_PORT=$(PORT) $(PYTHON) manage.py migrate --noinput
+	$(RUN_ENV) RUN_HOST=$(HOST) RUN_PORT=$(PORT) $(PYTHON) manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --if-empty
+	$(RUN_ENV) RUN_HOST=$(HOST) RUN_PORT=$(PORT) exec $(PYTHON) manage.py runhub --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collected nothing; make treats any non-zero exit as failure.
 test: $(STAMP)

@@ -36,7 +36,13 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, SITE_URL follows the address `make run` serves on (RUN_HOST/RUN_PORT, set by the
+# Makefile), so links in mail and the seed's output name the right port.
+_RUN_HOST = env("RUN_HOST", default="127.0.0.1")
+_RUN_HOST = "127.0.0.1" if _RUN_HOST in ("0.0.0.0", "::", "") else _RUN_HOST
+SITE_URL = (
+    env("SITE_URL", default="") or f"http://{_RUN_HOST}:{env('RUN_PORT', default='') or 8000}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -193,7 +199,12 @@ HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=15.0)
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=90)
 
 # --- Email ---------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://" + str(BASE_DIR / "var" / "outbox"))
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://var/outbox")
+if EMAIL_CONFIG["EMAIL_BACKEND"].endswith(".filebased.EmailBackend"):
+    # django-environ reads filemail://var/outbox as host "var" + path "outbox" and drops the
+    # "/" of filemail:///abs/path: take the path as written, relative to the checkout.
+    _mail_dir = env("EMAIL_URL", default="filemail://var/outbox").split("://", 1)[1]
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(BASE_DIR / (_mail_dir.split("?", 1)[0] or "var/outbox"))
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ABM Hub <hub@localhost>")
 

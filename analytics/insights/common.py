@@ -249,4 +249,5 @@ def money_by_currency(pairs) -> list[dict]:
     return [
         {"currency": c, "amount": round(v, 2)}
         for c, v in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+        if abs(v) >= 0.005
     ]

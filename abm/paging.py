@@ -50,7 +50,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import BadRequest, FieldDoesNotExist
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import BaseExpression
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -547,6 +547,50 @@ def sort_headers(
             "url": url_with_query(request, **{CURSOR_PARAM: None, param: target}),
         }
     return headers
+
+
+def list_page(
+    request,
+    *,
+    queryset: QuerySet,
+    sorts: dict[str, Sort],
+    default_sort: str,
+    filterset_class=None,
+    related: Sequence[str] = (),
+    size: int = PAGE_SIZE,
+) -> dict:
+    """A filtered, sortable, keyset-paged list: the context its template reads.
+
+    ``filterset`` (a django-filter FilterSet over ``request.GET``), ``page`` (with
+    next/previous URLs), ``rows``, ``total``, ``filtered``, ``sort``, ``headers`` (see
+    ``sort_headers``), ``filter_errors`` and ``cursor_error`` (the message when the
+    cursor was not valid: the view answers the first page with status 400).
+    ``related`` objects are fetched for the page's rows afterwards, one query each:
+    joined into the paged query they would make the database sort the joined rows of
+    the whole table whenever the sort key has no index.
+    """
+    filterset = filterset_class(request.GET or None, queryset=queryset) if filterset_class else None
+    rows = filterset.qs if filterset is not None else queryset
+    name, descending, sort = sort_choose(request, sorts, default=default_sort)
+    page, cursor_error = paginate_request_or_first(
+        request, rows, ordering=sort.ordering(reverse=descending), size=size
+    )
+    if related:
+        prefetch_related_objects(page.items, *related)
+    ignored = {"sort", CURSOR_PARAM, "page"}
+    return {
+        "filterset": filterset,
+        "page": page,
+        "rows": page.items,
+        "total": rows.count(),
+        "filtered": any(value for key, value in request.GET.items() if key not in ignored),
+        "sort": f"-{name}" if descending else name,
+        "headers": sort_headers(request, sorts, active=name, descending=descending),
+        "filter_errors": filterset.form.errors
+        if filterset is not None and filterset.is_bound
+        else {},
+        "cursor_error": cursor_error,
+    }
 
 
 # --- The API -----------------------------------------------------------------------------

@@ -1,18 +1,13 @@
-"""Reads behind the record pages: lists with keyset paging, detail pages with their panels."""
+"""Reads behind the record pages: lists (their sorts; abm.paging pages them), detail panels."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
-from django.db.models import Count, F, Q, QuerySet, Value, prefetch_related_objects
-from django.db.models.functions import Coalesce, Lower
-
+from abm.paging import Key, Sort
+from abm.permissions import may_choose_owner
 from accounts.models import (
     Account,
     Activity,
@@ -25,120 +20,19 @@ from accounts.models import (
     User,
 )
 
-PAGE_SIZE = 50
 TIMELINE_SIZE = 50
-
-# --- Keyset paging ------------------------------------------------------------------
-#
-# Offsets get slower the deeper one pages (the database walks every skipped row);
-# a keyset cursor carries the last row's sort values, so page 1,000 costs what
-# page 1 does. Every sort key is made non-null (Coalesce) so that the "after this
-# row" condition is a plain lexicographic comparison, and the id breaks ties.
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """One way to order a list: the expression, and the direction of a header's first click."""
-
-    label: str
-    expression: Any
-    descending: bool = False
-
-
-@dataclass
-class KeysetPage:
-    items: list
-    has_next: bool = False
-    has_previous: bool = False
-    next_cursor: str = ""
-    previous_cursor: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-def _encode_cursor(values: list, direction: str) -> str:
-    def plain(value):
-        if isinstance(value, dt.datetime | dt.date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        return value
-
-    raw = json.dumps({"v": [plain(v) for v in values], "d": direction}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[list, str] | None:
-    """The cursor's values and direction, or None for anything malformed (start over)."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        values, direction = data["v"], data["d"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        return None
-    if direction not in ("n", "p") or not isinstance(values, list) or len(values) != 2:
-        return None
-    if not isinstance(values[1], int):
-        return None
-    return values, direction
-
-
-def keyset_page(
-    queryset: QuerySet,
-    *,
-    key: SortKey,
-    descending: bool,
-    cursor: str = "",
-    size: int = PAGE_SIZE,
-    related: tuple[str, ...] = (),
-) -> KeysetPage:
-    """One page of ``queryset`` ordered by ``key`` then id, both ascending or both descending.
-
-    ``related`` objects are fetched for the page's rows afterwards (one query each):
-    joining them into the paged query would make the database sort the joined rows of
-    the whole table whenever the sort key has no index.
-    """
-    queryset = queryset.annotate(_sort=key.expression)
-    decoded = _decode_cursor(cursor)
-    backwards = bool(decoded and decoded[1] == "p")
-    # Walking backwards reads the previous rows in the opposite order, then flips them.
-    walk_desc = descending != backwards
-    if decoded:
-        value, last_id = decoded[0]
-        op = "lt" if walk_desc else "gt"
-        queryset = queryset.filter(
-            Q(**{f"_sort__{op}": value}) | Q(_sort=value, **{f"id__{op}": last_id})
-        )
-    order = ["-_sort", "-id"] if walk_desc else ["_sort", "id"]
-    rows = list(queryset.order_by(*order)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    if related:
-        prefetch_related_objects(rows, *related)
-    page = KeysetPage(items=rows)
-    if rows:
-        first, last = rows[0], rows[-1]
-        page.has_next = more if not backwards else True
-        page.has_previous = bool(decoded) if not backwards else more
-        page.next_cursor = _encode_cursor([last._sort, last.pk], "n")
-        page.previous_cursor = _encode_cursor([first._sort, first.pk], "p")
-    elif decoded:
-        # Ran off either end (rows deleted meanwhile): offer the way back to the start.
-        page.has_previous = True
-    return page
-
 
 # --- Accounts -------------------------------------------------------------------------
 
-ACCOUNT_SORTS: dict[str, SortKey] = {
-    "name": SortKey("Name", Lower("name")),
-    "industry": SortKey("Industry", F("industry")),
-    "employees": SortKey("Employees", Coalesce("employee_count", Value(-1)), descending=True),
-    "fit": SortKey("Fit score", F("fit_score"), descending=True),
-    "created": SortKey("Created", F("created_at"), descending=True),
+# Each list's sorts (abm.paging.Sort): ?sort=fit pages by fit score then id, ?sort=-fit the
+# other way round; ``descending`` is the direction of a header's first click.
+ACCOUNT_SORTS: dict[str, Sort] = {
+    "name": Sort(_("Name"), (Key(Lower("name")),)),
+    "industry": Sort(_("Industry"), ("industry",)),
+    # No head count sorts below every number.
+    "employees": Sort(_("Employees"), (Key("employee_count", nulls="low"),), descending=True),
+    "fit": Sort(_("Fit score"), ("fit_score",), descending=True),
+    "created": Sort(_("Created"), ("created_at",), descending=True),
 }
 
 
@@ -219,11 +113,11 @@ def timeline(
 
 # --- Contacts -------------------------------------------------------------------------
 
-CONTACT_SORTS: dict[str, SortKey] = {
-    # Plain last_name so the (last_name, first_name) index serves the default order.
-    "name": SortKey("Name", F("last_name")),
-    "engagement": SortKey("Engagement", F("engagement_score"), descending=True),
-    "created": SortKey("Created", F("created_at"), descending=True),
+CONTACT_SORTS: dict[str, Sort] = {
+    # Plain columns so the (last_name, first_name) index serves the default order.
+    "name": Sort(_("Name"), ("last_name", "first_name")),
+    "engagement": Sort(_("Engagement"), ("engagement_score",), descending=True),
+    "created": Sort(_("Created"), ("created_at",), descending=True),
 }
 
 
@@ -251,9 +145,9 @@ def contact_leads(*, contact: Contact) -> list[Lead]:
 
 # --- Leads ----------------------------------------------------------------------------
 
-LEAD_SORTS: dict[str, SortKey] = {
-    "created": SortKey("Created", F("created_at"), descending=True),
-    "score": SortKey("Score", F("score"), descending=True),
+LEAD_SORTS: dict[str, Sort] = {
+    "created": Sort(_("Created"), ("created_at",), descending=True),
+    "score": Sort(_("Score"), ("score",), descending=True),
 }
 
 # The main path of a lead's life; "disqualified" is the side exit.
@@ -293,11 +187,12 @@ def lead_status_history(*, lead: Lead) -> list[Activity]:
 
 # --- Opportunities --------------------------------------------------------------------
 
-OPPORTUNITY_SORTS: dict[str, SortKey] = {
-    "created": SortKey("Created", F("created_at"), descending=True),
-    "amount": SortKey("Amount", F("amount"), descending=True),
-    "close": SortKey("Close date", Coalesce("close_date", Value(dt.date(9999, 12, 31)))),
-    "name": SortKey("Name", Lower("name")),
+OPPORTUNITY_SORTS: dict[str, Sort] = {
+    "created": Sort(_("Created"), ("created_at",), descending=True),
+    "amount": Sort(_("Amount"), ("amount",), descending=True),
+    # No close date sorts after every date.
+    "close": Sort(_("Close date"), (Key("close_date", nulls="high"),)),
+    "name": Sort(_("Name"), (Key(Lower("name")),)),
 }
 
 
@@ -311,7 +206,7 @@ def opportunity_list_queryset() -> QuerySet[Opportunity]:
 def owner_choices(*, user: User) -> QuerySet[User]:
     """Who the user may make an owner: sales reps only themselves."""
     users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-    if user.is_sales_rep and not user.is_superuser:
+    if not may_choose_owner(user):
         return users.filter(pk=user.pk)
     return users
 

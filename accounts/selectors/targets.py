@@ -7,19 +7,16 @@ single query, and are paged by keyset so the last page costs what the first does
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from abm.exceptions import ApplicationError
+from abm.paging import Key, page_size_parse, paginate
 from accounts.models import (
     Account,
     AccountRollup,
@@ -193,7 +190,7 @@ def target_summary_and_counts(*, filters: TargetFilters) -> tuple[dict, dict[str
     return agg, counts
 
 
-# --- Keyset pagination -------------------------------------------------------------------
+# --- Rows, keyset-paged -------------------------------------------------------------------
 
 ROW_FIELDS = (
     "id",
@@ -228,78 +225,26 @@ class TargetPage:
     previous_cursor: str | None
 
 
-def _encode(payload: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, default=str).encode()).decode()
-
-
-def _decode(cursor: str) -> dict:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        assert isinstance(payload, dict) and isinstance(payload["id"], int)
-        assert payload["d"] in ("n", "p")
-        return payload
-    except (ValueError, KeyError, AssertionError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ApplicationError("That page cursor is not valid.", field="cursor") from exc
-
-
-def _cast(column: str, value):
-    if value is None:
-        return None
-    if column.endswith("_at"):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is None:
-            raise ApplicationError("That page cursor is not valid.", field="cursor")
-        return parsed
-    if column.endswith("_value"):
-        return Decimal(str(value))
-    if column.endswith("_count"):
-        return int(value)
-    return str(value)
-
-
-def _after(column: str, descending: bool, nulls_last: bool, value, pk: int) -> Q:
-    """Rows strictly after (value, pk) in the order (column dir, nulls placement, pk dir)."""
-    op = "lt" if descending else "gt"
-    if not _nullable(column) and value is not None:
-        # Never null: a plain bound (an index condition) and the tie on the id.
-        bound = Q(**{f"{column}__{op}e": value})
-        return bound & (Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk}))
-    if value is None:
-        q = Q(**{f"{column}__isnull": True, f"pk__{op}": pk})
-        return q if nulls_last else q | Q(**{f"{column}__isnull": False})
-    q = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk})
-    return q | Q(**{f"{column}__isnull": True}) if nulls_last else q
-
-
 def _nullable(column: str) -> bool:
     return column.endswith("_at") or column == "owner__username"
 
 
-def _ordering(column: str, descending: bool, nulls_last: bool):
-    """ORDER BY matching a ``rollup_t_*`` index (or account_target_name) exactly.
+def _sort_key(column: str, *, descending: bool) -> Key:
+    """The column as an abm.paging Key whose ORDER BY matches a ``rollup_t_*`` index.
 
-    Only time columns hold nulls: they name their null placement, which their two partial
-    indexes share. Never-null columns sort plain, so one index serves both directions.
+    Only time columns (and the owner's name) hold NULLs; they sort last either way, the
+    placement their two partial indexes share. Never-null columns sort plain, so one
+    index serves both directions.
     """
-    expr = F(column).desc if descending else F(column).asc
-    tie = "-pk" if descending else "pk"
-    if not _nullable(column):
-        return [expr(), tie]
-    return [expr(nulls_last=True) if nulls_last else expr(nulls_first=True), tie]
+    nullable = _nullable(column)
+    return Key(column, descending=descending, nulls="last" if nullable else None, nullable=nullable)
 
 
 def target_page(
     *, filters: TargetFilters, sort: str = DEFAULT_SORT, cursor: str | None = None, size=None
 ) -> TargetPage:
-    """One page of target rows, keyset-paged in one query whatever the page size."""
-    try:
-        size = int(size or PAGE_SIZE)
-    except (TypeError, ValueError) as exc:
-        raise ApplicationError("page_size must be a number.", field="page_size") from exc
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ApplicationError(
-            f"page_size must be between 1 and {MAX_PAGE_SIZE}.", field="page_size"
-        )
+    """One page of target rows, keyset-paged (abm.paging) in one query whatever the size."""
+    size = page_size_parse(size, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     sort = sort or DEFAULT_SORT
     key = sort.lstrip("-")
     columns = sort_fields()
@@ -308,41 +253,20 @@ def target_page(
             f"Unknown ordering '{sort}'; choose one of {', '.join(columns)} (prefix - to reverse).",
             field="ordering",
         )
-    column = columns[key]
-    descending = sort.startswith("-")
-    qs = _base(filters)
-    direction = "n"
-    if cursor:
-        payload = _decode(cursor)
-        direction = payload["d"]
-        value = _cast(column, payload.get("v"))
-        if direction == "p":  # walk backwards: the reverse order, nulls on the other side
-            qs = qs.filter(_after(column, not descending, False, value, payload["id"]))
-        else:
-            qs = qs.filter(_after(column, descending, True, value, payload["id"]))
-    if direction == "p":
-        qs = qs.order_by(*_ordering(column, not descending, False))
-    else:
-        qs = qs.order_by(*_ordering(column, descending, True))
-    rows = list(qs.values(*ROW_FIELDS)[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if direction == "p":
-        rows.reverse()
+    page = paginate(
+        _base(filters).values(*ROW_FIELDS),
+        ordering=[_sort_key(columns[key], descending=sort.startswith("-"))],
+        cursor=cursor,
+        size=size,
+    )
     engagement = engagement_field()
-    for row in rows:
+    for row in page.items:
         row["last_engagement"] = row[engagement]
-    has_next = has_more if direction == "n" else bool(cursor)
-    has_previous = bool(cursor) if direction == "n" else has_more
-
-    def make(row, d):
-        return _encode({"v": row[column], "id": row["id"], "d": d})
-
     return TargetPage(
-        rows=rows,
+        rows=page.items,
         sort=sort,
-        next_cursor=make(rows[-1], "n") if rows and has_next else None,
-        previous_cursor=make(rows[0], "p") if rows and has_previous else None,
+        next_cursor=page.next_cursor or None,
+        previous_cursor=page.previous_cursor or None,
     )
 
 

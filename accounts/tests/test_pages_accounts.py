@@ -126,13 +126,14 @@ def test_keyset_paging_walks_forward_and_back_without_gaps(client, marketer):
     assert back.context["page"].has_previous and back.context["page"].has_next
 
 
-def test_a_broken_cursor_starts_from_the_first_page(client, marketer):
+def test_a_broken_cursor_is_a_400_showing_the_first_page_and_why(client, marketer):
     AccountFactory(name="Only")
     client.force_login(marketer)
     for cursor in ["garbage", "eyJ2IjpbMV19", "%%%", "eyJ2IjpbImEiLCJiIl0sImQiOiJuIn0"]:
         response = client.get(LIST, {"cursor": cursor})
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert _names(response) == ["Only"]
+        assert "page link is not valid" in response.content.decode()
 
 
 def test_account_list_shows_contact_count_and_owner_in_constant_queries(

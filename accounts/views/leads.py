@@ -1,0 +1,149 @@
+"""Lead pages: the list, detail (with its lifecycle), create and edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from abm.pages import form_submit
+from abm.paging import list_page
+from abm.permissions import may_create, may_write
+from accounts import services
+from accounts.filters import LeadFilter
+from accounts.forms import (
+    LeadForm,
+    account_input_value,
+    contact_input_value,
+)
+from accounts.models import (
+    Account,
+    Contact,
+    Lead,
+    Product,
+)
+from accounts.selectors import records as selectors
+from accounts.views.common import form_context, owner_choices, render_list
+
+
+@login_required
+@require_GET
+def lead_list(request):
+    context = list_page(
+        request,
+        queryset=selectors.lead_list_queryset(),
+        filterset_class=LeadFilter,
+        sorts=selectors.LEAD_SORTS,
+        related=selectors.LEAD_ROW_RELATED,
+        default_sort="-created",
+    )
+    context.update(
+        owners=owner_choices(),
+        statuses=Lead.Status.choices,
+        products=Product.objects.order_by("name"),
+        can_create=may_create(request.user, Lead),
+    )
+    return render_list(request, "accounts/lead_list.html", context)
+
+
+@login_required
+@require_GET
+def lead_detail(request, pk: int):
+    try:
+        lead = selectors.lead_detail(pk=pk)
+    except Lead.DoesNotExist as exc:
+        raise Http404("No such lead.") from exc
+    steps = selectors.LEAD_LIFECYCLE
+    at = steps.index(lead.status) if lead.status in steps else -1
+    lifecycle = [
+        {"label": step.label, "current": i == at, "done": i < at} for i, step in enumerate(steps)
+    ]
+    labels = dict(Lead.Status.choices)
+    history = selectors.lead_status_history(lead=lead)
+    for change in history:
+        change.from_label = labels.get(change.metadata.get("from"), change.metadata.get("from"))
+        change.to_label = labels.get(change.metadata.get("to"), change.metadata.get("to"))
+    context = {
+        "lead": lead,
+        "lifecycle": lifecycle,
+        "disqualified": lead.status == Lead.Status.DISQUALIFIED,
+        "history": history,
+        "can_edit": may_write(request.user, lead),
+    }
+    return render(request, "accounts/lead_detail.html", context)
+
+
+def _lead_form(request, **kwargs) -> LeadForm:
+    return LeadForm(
+        request.POST or None,
+        user=request.user,
+        lookup_url=reverse("accounts:account_lookup"),
+        contact_lookup_url=reverse("accounts:contact_lookup"),
+        **kwargs,
+    )
+
+
+@login_required
+def lead_create(request):
+    if not may_create(request.user, Lead):
+        messages.error(request, "Your role cannot create leads.")
+        return redirect("accounts:lead_list")
+    initial = {}
+    if request.method == "GET":
+        contact_id, account_id = request.GET.get("contact", ""), request.GET.get("account", "")
+        if contact_id.isdigit():
+            initial["contact"] = contact_input_value(
+                Contact.objects.filter(pk=int(contact_id)).first()
+            )
+        if account_id.isdigit():
+            initial["account"] = account_input_value(
+                Account.objects.filter(pk=int(account_id)).first()
+            )
+    form = _lead_form(request, initial=initial)
+    done = form_submit(
+        request,
+        form,
+        lambda f: services.lead_create(user=request.user, data=f.service_data()),
+        message=lambda lead: "Lead created.",
+        redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
+    )
+    if done:
+        return done
+    return render(
+        request,
+        "accounts/lead_form.html",
+        form_context(form, "New lead", reverse("accounts:lead_list"), "Leads"),
+    )
+
+
+@login_required
+def lead_edit(request, pk: int):
+    lead = get_object_or_404(Lead.objects.select_related("contact", "account"), pk=pk)
+    if not may_write(request.user, lead):
+        messages.error(request, "You cannot change this lead: you do not own it.")
+        return redirect("accounts:lead_detail", pk=pk)
+    form = _lead_form(request, instance=lead)
+    done = form_submit(
+        request,
+        form,
+        lambda f: services.lead_update(user=request.user, lead=lead, data=f.service_data()),
+        message=lambda lead: "Lead saved.",
+        redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
+        on_error=lead.refresh_from_db,
+    )
+    if done:
+        return done
+    return render(
+        request,
+        "accounts/lead_form.html",
+        form_context(
+            form,
+            "Edit lead",
+            reverse("accounts:lead_detail", args=[lead.pk]),
+            lead.topic or "Lead",
+            submit="Save lead",
+        ),
+    )

@@ -114,6 +114,11 @@ def may_delete_activities(user) -> bool:
     return is_admin(user)
 
 
+def may_record_activity_as_others(user) -> bool:
+    """Record an activity that names another user as the one who did it."""
+    return is_admin(user)
+
+
 def may_choose_owner(user) -> bool:
     """Make somebody else the owner of a record or a task (sales reps own what they make)."""
     return is_signed_in(user) and not is_sales_rep(user)
@@ -192,6 +197,7 @@ USER_PREDICATES = {
         may_see_every_workspace,
         may_view_outbox,
         may_delete_activities,
+        may_record_activity_as_others,
         may_choose_owner,
     )
 }
@@ -267,7 +273,3 @@ MayManageWorkspaces = predicate_permission(
     _("Only marketers and admins can manage workspaces."),
     name="MayManageWorkspaces",
 )
-
-# Old names, kept while files that other work is moving still import them.
-can_create = may_create
-can_write = may_write

@@ -7,6 +7,7 @@ from django import forms
 
 from abm.exceptions import ApplicationError
 from abm.forms import ServiceForm
+from abm.permissions import may_choose_owner
 from accounts.domains import normalize_domain
 from accounts.models import (
     Account,
@@ -127,7 +128,7 @@ class OwnedForm(ServiceForm):
         owner = self.fields["owner"]
         owner.queryset = owner_choices(user=user)
         owner.label_from_instance = lambda u: u.display_name
-        if user.is_sales_rep and not user.is_superuser:
+        if not may_choose_owner(user):
             # The service refuses any other owner for a rep, so offer only them.
             owner.required = True
             owner.empty_label = None

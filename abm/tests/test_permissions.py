@@ -75,7 +75,7 @@ def test_templates_read_predicates_through_perms_hub(sales_rep, marketer):
 
 def _nav_labels(client, user) -> list[str]:
     client.force_login(user)
-    response = client.get(reverse("accounts:account_list"))
+    response = client.get(reverse("sales_actions:template_list"))
     assert response.status_code == 200
     return [str(item["label"]) for item in response.context["nav_items"]]
 

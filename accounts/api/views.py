@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.paging import KeysetPagination
-from abm.permissions import RolePermission, can_create
+from abm.permissions import RolePermission, may_create
 from accounts import services
 from accounts.api import serializers as s
 from accounts.filters import (
@@ -344,7 +344,7 @@ class ActivityViewSet(ServiceViewSet):
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """Record many activities in one transaction; a bare JSON list is accepted too."""
-        if not can_create(request.user, Activity):
+        if not may_create(request.user, Activity):
             raise ForbiddenError("Your role cannot record activities.", code="forbidden")
         payload = request.data
         items = payload.get("activities") if isinstance(payload, dict) else payload

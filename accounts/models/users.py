@@ -33,15 +33,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
-
-    @property
-    def is_admin_role(self) -> bool:
-        return self.role == self.Role.ADMIN or self.is_superuser
-
-    @property
-    def is_marketer(self) -> bool:
-        return self.role == self.Role.MARKETER
-
-    @property
-    def is_sales_rep(self) -> bool:
-        return self.role == self.Role.SALES_REP

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import is_admin
+from abm.permissions import may_delete_activities
 from accounts.models import Activity, Campaign, Contact, User
 from accounts.services.changes import changes_notify
 
@@ -230,7 +230,7 @@ def activities_record_bulk(items: Sequence[ActivityInput]) -> list[Activity]:
 
 def activity_delete(*, user: User, activity: Activity) -> None:
     """Delete an activity; only admins may, since the stream is otherwise append-only."""
-    if not is_admin(user):
+    if not may_delete_activities(user):
         raise ForbiddenError("Only admins can delete activities.", code="forbidden")
     contact_id, account_id = activity.contact_id, activity.account_id
     with transaction.atomic():

@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import may_import
 from abm.tasks import enqueue
 from accounts.domains import normalize_domain
 from accounts.models import (
@@ -594,7 +595,7 @@ def import_check_role(user: User | None) -> None:
         return
     if not user.is_authenticated:
         raise ForbiddenError("Sign in to import.", code="forbidden")
-    if not (user.is_admin_role or user.is_marketer):
+    if not may_import(user):
         raise ForbiddenError(
             "Only marketers and admins can import accounts and contacts.", code="forbidden"
         )

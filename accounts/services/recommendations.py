@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import can_write
+from abm.permissions import may_write
 from accounts.models import Account, Industry, Opportunity, RecommendationDismissal, User
 from accounts.selectors.targets import engagement_by_account
 from accounts.services.targets import accounts_mark_target
@@ -111,7 +111,7 @@ def recommendation_select(*, user: User, account_id) -> Account:
 def recommendation_dismiss(*, user: User, account_id) -> RecommendationDismissal:
     """Hide a recommendation until the account's data change markedly."""
     account = _account(account_id)
-    if not can_write(user, account):
+    if not may_write(user, account):
         raise ForbiddenError("Your role cannot dismiss suggestions for this account.")
     rows = engagement_by_account(account_ids=[account.pk])
     engagement = rows[0]["engagements"] if rows else 0

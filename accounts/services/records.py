@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import can_create, can_write
+from abm.permissions import may_choose_owner, may_create, may_write
 from accounts.domains import normalize_domain
 from accounts.models import (
     Account,
@@ -77,14 +77,14 @@ PRODUCT_FIELDS = {"name", "keywords", "description"}
 
 
 def _check_create(user: User, model) -> None:
-    if not can_create(user, model):
+    if not may_create(user, model):
         raise ForbiddenError(
             f"Your role cannot create {model._meta.verbose_name_plural}.", code="forbidden"
         )
 
 
 def _check_write(user: User, obj) -> None:
-    if not can_write(user, obj):
+    if not may_write(user, obj):
         raise ForbiddenError(
             f"Your role cannot change this {obj._meta.verbose_name}: you do not own it.",
             code="forbidden",
@@ -93,7 +93,7 @@ def _check_write(user: User, obj) -> None:
 
 def _resolve_owner(user: User, data: dict, *, current_owner_id=None) -> None:
     """Sales reps own what they create and cannot hand records to somebody else."""
-    if user.role != User.Role.SALES_REP or user.is_superuser:
+    if may_choose_owner(user):
         return
     if "owner" not in data:
         if current_owner_id is None:

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.permissions import may_manage_targeting_rules
 from abm.tasks import enqueue
 from accounts.models import Account, Industry, TargetingRule, User
 from accounts.services.targets import accounts_mark_target, accounts_unmark_target
@@ -148,7 +149,7 @@ def rule_describe(conditions: list[dict]) -> str:
 
 
 def _check_role(user: User) -> None:
-    if not (user.is_admin_role or user.is_marketer):
+    if not may_manage_targeting_rules(user):
         raise ForbiddenError(
             "Only marketers and admins can manage targeting rules.", code="forbidden"
         )

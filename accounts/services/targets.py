@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import can_write
+from abm.permissions import may_write
 from accounts.models import Account, AccountRollup, TargetOptOut, User
 from accounts.services.changes import changes_notify
 from accounts.services.rollups import rollups_refresh
@@ -41,7 +41,7 @@ def _load_accounts(account_ids: Iterable) -> list[Account]:
 def _check(user: User | None, accounts: list[Account]) -> None:
     if user is None:
         return  # system actors: targeting rules and imports run by a worker
-    forbidden = [a for a in accounts if not can_write(user, a)]
+    forbidden = [a for a in accounts if not may_write(user, a)]
     if forbidden:
         names = ", ".join(a.name for a in forbidden[:5])
         raise ForbiddenError(f"Your role cannot change these accounts: {names}.", code="forbidden")

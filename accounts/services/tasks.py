@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import can_write
+from abm.permissions import may_choose_owner, may_write
 from accounts.models import Account, Activity, Contact, Task, User
 from accounts.services.activities import activity_record
 from accounts.services.changes import changes_notify
@@ -35,7 +35,7 @@ def task_create(
         raise ApplicationError("A task belongs to a contact or an account.", field="account")
     if owner is None:
         owner = user
-    if user.role == User.Role.SALES_REP and owner.pk != user.pk and not user.is_superuser:
+    if owner.pk != user.pk and not may_choose_owner(user):
         raise ForbiddenError("A sales rep can only create tasks for themselves.", code="forbidden")
     if account is None:
         account = contact.account
@@ -56,7 +56,7 @@ def task_create(
 
 def task_complete(*, user: User, task: Task) -> Task:
     """Mark a task done; on a contact, the finished task becomes an activity."""
-    if not can_write(user, task):
+    if not may_write(user, task):
         raise ForbiddenError("Only the task's owner can complete it.", code="forbidden")
     if task.status == Task.Status.DONE:
         return task

@@ -11,17 +11,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from abm.exceptions import ApplicationError
 from abm.http import safe_next_url
-from abm.permissions import can_write
+from abm.permissions import may_manage_targeting_rules, may_write
 from abm.templatetags.hub import _relative as relative_time
 from accounts.models import Account, Industry, TargetingRule
 from accounts.selectors import targets as selectors
@@ -180,7 +182,7 @@ def index(request):
         "teams": selectors.team_choices(),
         "gdpr_mode": settings.GDPR_MODE,
         "current_url": current_url,
-        "can_manage_rules": request.user.is_admin_role or request.user.is_marketer,
+        "can_manage_rules": may_manage_targeting_rules(request.user),
     }
     return render(request, "accounts/targets/index.html", context)
 
@@ -238,7 +240,7 @@ def remove(request, pk: int):
     return render(
         request,
         template,
-        {"account": account, "next_url": next_url, "can_edit": can_write(request.user, account)},
+        {"account": account, "next_url": next_url, "can_edit": may_write(request.user, account)},
     )
 
 
@@ -345,7 +347,7 @@ def _rule_context(request, rule=None, conditions=None, error=None, name=""):
         "ops": [">=", "<=", ">", "<", "=", "between", "in", "contains"],
         "industries": Industry.choices,
         "error": error,
-        "can_manage": request.user.is_admin_role or request.user.is_marketer,
+        "can_manage": may_manage_targeting_rules(request.user),
     }
 
 
@@ -388,6 +390,8 @@ def _rule_rows_list() -> list[dict]:
 @require_POST
 def rule_preview(request):
     """htmx: how many accounts the conditions in the form would match and add."""
+    if not may_manage_targeting_rules(request.user):  # as the API: previews are for rule-makers
+        raise PermissionDenied(_("Only marketers and admins can manage targeting rules."))
     try:
         preview = rules.targeting_rule_preview(conditions=_conditions_from_post(request.POST))
     except ApplicationError as exc:
@@ -440,7 +444,7 @@ def rule_delete(request, pk: int):
 @require_POST
 def rule_run(request, pk: int):
     rule = get_object_or_404(TargetingRule, pk=pk)
-    if not (request.user.is_admin_role or request.user.is_marketer):
+    if not may_manage_targeting_rules(request.user):
         messages.error(request, "Only marketers and admins can run targeting rules.")
         return redirect("targets:rules")
     added = rules.targeting_rules_run(rule_id=rule.pk)

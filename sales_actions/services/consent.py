@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import can_write
+from abm.permissions import may_write
 from accounts.models import Contact, User
 from accounts.services import changes_notify
 from sales_actions.models import ConsentChange, SalesEmail
@@ -24,7 +24,7 @@ def contact_consent_update(
     **changes: bool,
 ) -> list[ConsentChange]:
     """Change consent fields of a contact at once and keep every change with its source."""
-    if user is not None and not can_write(user, contact):
+    if user is not None and not may_write(user, contact):
         raise ForbiddenError("Your role does not allow changing this contact's consent.")
     for field, value in changes.items():
         if field not in CONSENT_FIELDS:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
@@ -15,9 +19,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from abm.exceptions import ApplicationError, ForbiddenError
+from abm.exceptions import ApplicationError
 from abm.paging import KeysetPagination
-from abm.permissions import RolePermission, may_create
+from abm.permissions import RolePermission
 from accounts import services
 from accounts.api import serializers as s
 from accounts.filters import (
@@ -43,7 +47,14 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.services.activities import BULK_MAX, DEFAULT_INITIATOR, activity_delete
+from accounts.services.activities import (
+    ActivityInput,
+    ActivityItemRejected,
+    activities_bulk_precheck,
+    activities_record_bulk,
+    activity_delete,
+)
+from accounts.services.idempotency import idempotent_call, request_fingerprint
 from accounts.services.tasks import task_complete, task_create
 
 ERROR_RESPONSES = {
@@ -297,8 +308,78 @@ def _first_message(messages) -> str:
     return str(messages)
 
 
+def _bulk_item(raw) -> ActivityInput | ActivityItemRejected:
+    """One bulk item's shape, checked by the serializer; the rules are the service's."""
+    if not isinstance(raw, dict):
+        return ActivityItemRejected(errors=((None, "Each activity is a JSON object."),))
+    item = s.ActivityBulkItemSerializer(data=raw)
+    if not item.is_valid():
+        return ActivityItemRejected(
+            errors=tuple(
+                (None if field == "non_field_errors" else field, _first_message(messages))
+                for field, messages in item.errors.items()
+            )
+        )
+    data = item.validated_data
+    return ActivityInput(
+        contact_id=data["contact"],
+        type=data["type"],
+        occurred_at=data.get("occurred_at"),
+        initiated_by=data.get("initiated_by"),
+        user_id=data.get("user"),
+        user_given="user" in data,
+        channel=data.get("channel"),
+        campaign_id=data.get("campaign"),
+        content_type=data.get("content_type", ""),
+        subject=data.get("subject", ""),
+        url=data.get("url", ""),
+        is_bot=data.get("is_bot", False),
+        metadata=data.get("metadata"),
+    )
+
+
+def _idempotent(request, respond) -> Response:
+    """Answer a retried POST (same ``Idempotency-Key``) as the first one was answered."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return respond()
+
+    def call():
+        response = respond()
+        return response.status_code, response.data
+
+    answer = idempotent_call(
+        user=request.user,
+        key=key,
+        fingerprint=request_fingerprint(
+            method=request.method, path=request.path, body=request.data
+        ),
+        call=call,
+    )
+    response = Response(answer.body, status=answer.status_code)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Any unique string (1-80 characters). A retry with the same key and body "
+    "stores nothing twice and gets the first answer (header Idempotent-Replayed: true); "
+    "the same key with another body is a 422.",
+)
+IDEMPOTENCY_REUSED = OpenApiResponse(
+    description="The Idempotency-Key was already used for a different request."
+)
+
+
 @extend_schema_view(
-    create=extend_schema(responses={201: s.ActivitySerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.ActivitySerializer, **ERROR_RESPONSES, 422: IDEMPOTENCY_REUSED},
+    ),
     destroy=extend_schema(
         description="Admins only: the activity stream is otherwise append-only.",
         responses={204: None, 403: ERROR_RESPONSES[403], 404: ERROR_RESPONSES[404]},
@@ -323,113 +404,43 @@ class ActivityViewSet(ServiceViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([_activity_row(row) for row in page])
 
+    def create(self, request, *args, **kwargs):
+        return _idempotent(request, lambda: super(ActivityViewSet, self).create(request))
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        initiator = data.get("initiated_by") or DEFAULT_INITIATOR[data["type"]]
-        if "user" not in data and initiator == Activity.InitiatedBy.USER:
-            data["user"] = self.request.user
-        serializer.instance = services.activity_record(**data)
+        serializer.instance = services.activity_record(
+            **data, requester=self.request.user, user_given="user" in data
+        )
 
     @extend_schema(
         request=s.ActivityBulkRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: s.ActivityBulkResultSerializer,
             400: OpenApiResponse(
                 s.BulkErrorSerializer,
                 description="Nothing was recorded; ``errors`` lists every rejected item.",
             ),
+            403: ERROR_RESPONSES[403],
+            422: IDEMPOTENCY_REUSED,
         },
         summary="Record up to 1,000 activities at once (all or nothing)",
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
-        """Record many activities in one transaction; a bare JSON list is accepted too."""
-        if not may_create(request.user, Activity):
-            raise ForbiddenError("Your role cannot record activities.", code="forbidden")
+        """Record many activities at once, all or nothing; a bare JSON list is accepted too."""
+        return _idempotent(request, lambda: self._bulk(request))
+
+    def _bulk(self, request) -> Response:
         payload = request.data
         items = payload.get("activities") if isinstance(payload, dict) else payload
         if not isinstance(items, list):
             raise ApplicationError(
                 'Send {"activities": [...]} or a JSON list of activities.', field="activities"
             )
-        if len(items) > BULK_MAX:
-            raise ApplicationError(
-                f"At most {BULK_MAX} activities can be recorded in one call; got {len(items)}.",
-                field="activities",
-                code="too_many",
-            )
-        if not items:
-            raise ApplicationError("No activities were given.", field="activities")
-
-        errors: list[dict] = []
-        inputs: list[services.ActivityInput] = []
-        positions: list[int] = []
-        for index, raw in enumerate(items):
-            if not isinstance(raw, dict):
-                errors.append(
-                    {"index": index, "field": None, "message": "Each activity is a JSON object."}
-                )
-                continue
-            item = s.ActivityBulkItemSerializer(data=raw)
-            if not item.is_valid():
-                for field, messages in item.errors.items():
-                    errors.append(
-                        {
-                            "index": index,
-                            "field": None if field == "non_field_errors" else field,
-                            "message": _first_message(messages),
-                        }
-                    )
-                continue
-            data = item.validated_data
-            initiator = data.get("initiated_by") or DEFAULT_INITIATOR[data["type"]]
-            user_id = data.get("user")
-            if "user" not in data and initiator == Activity.InitiatedBy.USER:
-                user_id = request.user.pk
-            inputs.append(
-                services.ActivityInput(
-                    contact_id=data["contact"],
-                    type=data["type"],
-                    occurred_at=data.get("occurred_at"),
-                    initiated_by=data.get("initiated_by"),
-                    user_id=user_id,
-                    channel=data.get("channel"),
-                    campaign_id=data.get("campaign"),
-                    content_type=data.get("content_type", ""),
-                    subject=data.get("subject", ""),
-                    url=data.get("url", ""),
-                    is_bot=data.get("is_bot", False),
-                    metadata=data.get("metadata"),
-                )
-            )
-            positions.append(index)
-
-        created = []
-        with transaction.atomic():
-            # The service checks what needs the database (contacts, campaigns, users)
-            # in three queries; any rejected item anywhere rolls the whole call back.
-            if inputs:
-                try:
-                    created = services.activities_record_bulk(inputs)
-                except ApplicationError as exc:
-                    if "errors" not in exc.extra:
-                        raise
-                    for error in exc.extra["errors"]:
-                        errors.append({**error, "index": positions[error["index"]]})
-            if errors:
-                transaction.set_rollback(True)
-        if errors:
-            errors.sort(key=lambda e: e["index"])
-            rejected = len({e["index"] for e in errors})
-            return Response(
-                {
-                    "detail": f"{rejected} of {len(items)} activities were rejected; "
-                    "nothing was recorded.",
-                    "code": "bulk_rejected",
-                    "errors": errors,
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        activities_bulk_precheck(requester=request.user, count=len(items))
+        created = activities_record_bulk([_bulk_item(raw) for raw in items], requester=request.user)
         return Response(
             {"created": len(created), "ids": [a.pk for a in created]},
             status=status.HTTP_201_CREATED,

@@ -6,6 +6,7 @@ Grouped by domain in this package; every public name is re-exported here, so
 """
 
 from .activities import Activity
+from .idempotency import IdempotencyKey
 from .imports import ImportJob
 from .marketing import Campaign, Industry, Product
 from .records import (
@@ -44,6 +45,7 @@ __all__ = [
     "Campaign",
     "Contact",
     "ContactAccount",
+    "IdempotencyKey",
     "ImportJob",
     "Industry",
     "Lead",

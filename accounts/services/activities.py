@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import may_delete_activities
+from abm.permissions import may_create, may_delete_activities, may_record_activity_as_others
 from accounts.models import Activity, Campaign, Contact, User
 from accounts.services.changes import changes_notify
 
@@ -70,7 +73,11 @@ BULK_MAX = 1000
 
 @dataclass(frozen=True)
 class ActivityInput:
-    """One activity to record, already resolved to model instances or ids."""
+    """One activity to record, already resolved to model instances or ids.
+
+    ``user_given=False`` means the caller did not name a user: a touch (user-initiated
+    type) recorded on somebody's behalf is then theirs.
+    """
 
     contact_id: int
     type: str
@@ -84,6 +91,64 @@ class ActivityInput:
     url: str = ""
     is_bot: bool = False
     metadata: dict | None = None
+    user_given: bool = True
+
+
+@dataclass(frozen=True)
+class ActivityItemRejected:
+    """A bulk item whose shape was already refused by the caller (API): (field, message)s."""
+
+    errors: tuple[tuple[str | None, str], ...]
+
+
+def metadata_max_bytes() -> int:
+    return getattr(settings, "ACTIVITY_METADATA_MAX_BYTES", 16 * 1024)
+
+
+def _check_metadata(metadata) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise ApplicationError(_("metadata must be a JSON object."), field="metadata")
+    size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > metadata_max_bytes():
+        raise ApplicationError(
+            _("metadata is at most %(max)s bytes as JSON; this one is %(size)s.")
+            % {"max": metadata_max_bytes(), "size": size},
+            field="metadata",
+            code="too_large",
+        )
+
+
+def _check_requester(requester: User, user_id: int | None) -> None:
+    """Who may name whom: an activity's user is the requester unless an admin records it."""
+    if (
+        user_id is not None
+        and user_id != requester.pk
+        and not may_record_activity_as_others(requester)
+    ):
+        raise ApplicationError(
+            _("You can record activities only as yourself; only admins can name another user."),
+            field="user",
+            code="forbidden_user",
+        )
+
+
+def _for_requester(item: ActivityInput, requester: User | None) -> ActivityInput:
+    """Apply the requester's rules to one item: default user, self only unless admin."""
+    if requester is None:
+        return item
+    if not item.user_given:
+        initiated_by = item.initiated_by or DEFAULT_INITIATOR.get(item.type)
+        if initiated_by == Activity.InitiatedBy.USER:
+            item = ActivityInput(**{**item.__dict__, "user_id": requester.pk})
+    _check_requester(requester, item.user_id)
+    return item
+
+
+def _check_can_record(requester: User | None) -> None:
+    if requester is not None and not may_create(requester, Activity):
+        raise ForbiddenError(_("Your role cannot record activities."), code="forbidden")
 
 
 def _build(item: ActivityInput, account_id: int | None, now: datetime) -> Activity:
@@ -103,6 +168,7 @@ def _build(item: ActivityInput, account_id: int | None, now: datetime) -> Activi
         occurred_at = parsed
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
+    _check_metadata(item.metadata)
     return Activity(
         contact_id=item.contact_id,
         account_id=account_id,
@@ -135,8 +201,15 @@ def activity_record(
     url: str = "",
     is_bot: bool = False,
     metadata: dict | None = None,
+    requester: User | None = None,
+    user_given: bool = True,
 ) -> Activity:
-    """Record one interaction with a contact; the account is taken from the contact."""
+    """Record one interaction with a contact; the account is taken from the contact.
+
+    ``requester`` is who asks (the API's caller): they must be allowed to record, may
+    name only themselves as ``user`` unless admin, and own touches that name nobody.
+    """
+    _check_can_record(requester)
     item = ActivityInput(
         contact_id=contact.pk,
         type=type,
@@ -150,7 +223,9 @@ def activity_record(
         url=url,
         is_bot=is_bot,
         metadata=metadata,
+        user_given=user_given,
     )
+    item = _for_requester(item, requester)
     activity = _build(item, contact.account_id, timezone.now())
     with transaction.atomic():
         activity.save()
@@ -158,38 +233,62 @@ def activity_record(
     return activity
 
 
-def activities_record_bulk(items: Sequence[ActivityInput]) -> list[Activity]:
+def activities_bulk_precheck(*, requester: User | None, count: int) -> None:
+    """May the requester record, and is the count 1 to BULK_MAX (before any item is read)?"""
+    _check_can_record(requester)
+    if count > BULK_MAX:
+        raise ApplicationError(
+            _("At most %(max)s activities can be recorded in one call; got %(count)s.")
+            % {"max": BULK_MAX, "count": count},
+            field="activities",
+            code="too_many",
+        )
+    if not count:
+        raise ApplicationError(_("No activities were given."), field="activities")
+
+
+def activities_record_bulk(
+    items: Sequence[ActivityInput | ActivityItemRejected], *, requester: User | None = None
+) -> list[Activity]:
     """Record up to 1,000 activities at once: all of them, or none.
 
-    Raises ApplicationError with ``errors`` = [{"index": i, "field": f, "message": m}]
-    listing every item that was rejected.
+    Items the caller already refused (``ActivityItemRejected``) are reported with the
+    rest. Raises ApplicationError with ``errors`` = [{"index", "field", "message"}]
+    listing every rejected item; nothing is written then.
     """
-    if len(items) > BULK_MAX:
-        raise ApplicationError(
-            f"At most {BULK_MAX} activities can be recorded in one call; got {len(items)}.",
-            field="activities",
-        )
-    if not items:
-        raise ApplicationError("No activities were given.", field="activities")
-    contact_ids = {item.contact_id for item in items}
+    activities_bulk_precheck(requester=requester, count=len(items))
+    errors: list[dict] = []
+    accepted: list[tuple[int, ActivityInput]] = []
+    for index, item in enumerate(items):
+        if isinstance(item, ActivityItemRejected):
+            errors.extend(
+                {"index": index, "field": field, "message": message}
+                for field, message in item.errors
+            )
+            continue
+        try:
+            accepted.append((index, _for_requester(item, requester)))
+        except ApplicationError as exc:
+            errors.append({"index": index, "field": exc.field, "message": exc.message})
+
+    contact_ids = {item.contact_id for _, item in accepted}
     accounts_by_contact = dict(
         Contact.objects.filter(pk__in=contact_ids).values_list("pk", "account_id")
     )
-    campaign_ids = {item.campaign_id for item in items if item.campaign_id}
+    campaign_ids = {item.campaign_id for _, item in accepted if item.campaign_id}
     known_campaigns = set(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", flat=True))
-    user_ids = {item.user_id for item in items if item.user_id}
+    user_ids = {item.user_id for _, item in accepted if item.user_id}
     known_users = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
 
     now = timezone.now()
     built: list[Activity] = []
-    errors: list[dict] = []
-    for index, item in enumerate(items):
+    for index, item in accepted:
         if item.contact_id not in accounts_by_contact:
             errors.append(
                 {
                     "index": index,
                     "field": "contact",
-                    "message": f"Contact {item.contact_id} does not exist.",
+                    "message": _("Contact %(id)s does not exist.") % {"id": item.contact_id},
                 }
             )
             continue
@@ -198,13 +297,17 @@ def activities_record_bulk(items: Sequence[ActivityInput]) -> list[Activity]:
                 {
                     "index": index,
                     "field": "campaign",
-                    "message": f"Campaign {item.campaign_id} does not exist.",
+                    "message": _("Campaign %(id)s does not exist.") % {"id": item.campaign_id},
                 }
             )
             continue
         if item.user_id and item.user_id not in known_users:
             errors.append(
-                {"index": index, "field": "user", "message": f"User {item.user_id} does not exist."}
+                {
+                    "index": index,
+                    "field": "user",
+                    "message": _("User %(id)s does not exist.") % {"id": item.user_id},
+                }
             )
             continue
         try:
@@ -212,8 +315,11 @@ def activities_record_bulk(items: Sequence[ActivityInput]) -> list[Activity]:
         except ApplicationError as exc:
             errors.append({"index": index, "field": exc.field, "message": exc.message})
     if errors:
+        errors.sort(key=lambda e: e["index"])
+        rejected = len({e["index"] for e in errors})
         raise ApplicationError(
-            f"{len(errors)} of {len(items)} activities were rejected; nothing was recorded.",
+            _("%(rejected)s of %(count)s activities were rejected; nothing was recorded.")
+            % {"rejected": rejected, "count": len(items)},
             field=None,
             code="bulk_rejected",
             extra={"errors": errors},

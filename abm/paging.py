@@ -596,6 +596,13 @@ def list_page(
 # --- The API -----------------------------------------------------------------------------
 
 
+def api_page_link(request, cursor: str | None, *, param: str = CURSOR_PARAM) -> str | None:
+    """The absolute URL of this API list at ``cursor`` (None when there is no such page)."""
+    if not cursor:
+        return None
+    return replace_query_param(request.build_absolute_uri(), param, cursor)
+
+
 class KeysetPagination(CursorPagination):
     """DRF pagination on ``paginate``: the cursor holds the whole ``?ordering=`` sort key.
 

@@ -16,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from abm.paging import api_page_link
 from abm.permissions import MayManageTargetingRules
 from accounts.models import Account, TargetingRule
 from accounts.selectors import targets as selectors
@@ -117,14 +118,6 @@ def row_json(row: dict) -> dict:
     }
 
 
-def _page_url(request, cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    params = request.query_params.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
-
 def _account_ids(data) -> list[int]:
     serializer = AccountIdsSerializer(data=data)
     serializer.is_valid(raise_exception=True)
@@ -145,8 +138,8 @@ class TargetAccountListView(APIView):
         )
         return Response(
             {
-                "next": _page_url(request, page.next_cursor),
-                "previous": _page_url(request, page.previous_cursor),
+                "next": api_page_link(request, page.next_cursor),
+                "previous": api_page_link(request, page.previous_cursor),
                 "results": [row_json(row) for row in page.rows],
             }
         )

@@ -125,3 +125,21 @@ def test_each_page_costs_the_same_queries(
         second = client.get(first.context["page"].next_url)
     with django_assert_max_num_queries(12):
         client.get(second.context["page"].next_url)
+
+
+def test_target_accounts_page_answers_400_for_a_bad_or_foreign_cursor(client, api_as, marketer):
+    from accounts.services.rollups import rollups_rebuild
+
+    for i in range(5):
+        AccountFactory(name=f"Target {i}", is_target=True)
+    rollups_rebuild()
+    index = reverse("targets:index")
+    by_name = api_as(marketer).get("/api/v1/target-accounts/", {"page_size": 2}).json()["next"]
+    cursor = _cursor(by_name)
+    client.force_login(marketer)
+
+    assert client.get(index, {"cursor": cursor}).status_code == 200  # made for this sort
+    for params in ({"cursor": "forged"}, {"cursor": cursor, "sort": "-last_touch"}):
+        response = client.get(index, params)
+        assert response.status_code == 400, params
+        assert len(response.context["rows"]) == 5  # the first page, with the reason

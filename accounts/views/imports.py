@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from abm.exceptions import ApplicationError, ForbiddenError
+from abm.forms import ServiceForm
 from accounts.models import ImportJob
 from accounts.services.imports import (
     COLUMNS,
@@ -25,7 +26,7 @@ from accounts.services.imports import (
 RECENT_JOBS = 20
 
 
-class ImportForm(forms.Form):
+class ImportForm(ServiceForm):
     kind = forms.ChoiceField(choices=ImportJob.Kind.choices, label="What to import")
     file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, header row first.")
 
@@ -64,7 +65,7 @@ def import_page(request):
                 rejected = exc
                 form.add_error("file", exc.message)
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_application_error(exc)
             else:
                 if job.status == ImportJob.Status.SUCCEEDED:
                     messages.success(

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from abm.exceptions import ApplicationError
-from abm.http import safe_next_url
+from abm.pages import htmx_finish, safe_next_url, url_with_query
+from abm.paging import InvalidCursor
 from abm.permissions import may_manage_targeting_rules, may_write
 from abm.templatetags.hub import _relative as relative_time
 from accounts.models import Account, Industry, TargetingRule
@@ -43,26 +44,11 @@ COLUMNS = [
 NUMERIC = {"contacts", "open_deals", "open_deal_value"}
 
 
-def _query(request, **changes) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            params.pop(key, None)
-        else:
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 def _done(request, message: str, default_url: str, *, level: str = "success") -> HttpResponse:
     """Finish a write: htmx follows HX-Redirect (keeping filters), others a 302."""
-    getattr(messages, level)(request, message)
-    url = safe_next_url(request, default_url)
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return htmx_finish(
+        request, message=message, redirect_to=safe_next_url(request, default_url), level=level
+    )
 
 
 def _owner_name(row: dict) -> str:
@@ -130,12 +116,13 @@ def index(request):
     sort = request.GET.get("sort") or selectors.DEFAULT_SORT
     if sort.lstrip("-") not in dict(COLUMNS):
         sort = selectors.DEFAULT_SORT
+    status = 200
     try:
         page = selectors.target_page(
             filters=filters, sort=sort, cursor=request.GET.get("cursor") or None
         )
-    except ApplicationError as exc:  # a stale or hand-edited cursor: start over
-        error = exc.message
+    except InvalidCursor as exc:  # hand-edited, or for another sort: the first page, a 400
+        error, status = exc.message, 400
         page = selectors.target_page(filters=filters, sort=sort)
     current_url = request.get_full_path()
     _row_links(page.rows, next_url=current_url)
@@ -150,7 +137,7 @@ def index(request):
                 "label": label,
                 "active": active,
                 "descending": descending,
-                "url": _query(request, sort=next_sort, cursor=None),
+                "url": url_with_query(request, sort=next_sort, cursor=None),
                 "numeric": key in NUMERIC,
             }
         )
@@ -160,7 +147,7 @@ def index(request):
             "key": key,
             "label": label,
             "count": counts[key],
-            "url": _query(request, category=None if key == "all" else key, cursor=None),
+            "url": url_with_query(request, category=None if key == "all" else key, cursor=None),
             "active": filters.category == key,
         }
         for key, (label, _) in selectors.CATEGORIES.items()
@@ -175,8 +162,8 @@ def index(request):
         "page": {
             "has_next": bool(page.next_cursor),
             "has_previous": bool(page.previous_cursor),
-            "next_url": _query(request, cursor=page.next_cursor),
-            "previous_url": _query(request, cursor=page.previous_cursor),
+            "next_url": url_with_query(request, cursor=page.next_cursor),
+            "previous_url": url_with_query(request, cursor=page.previous_cursor),
         },
         "owners": selectors.owner_choices(),
         "teams": selectors.team_choices(),
@@ -184,7 +171,7 @@ def index(request):
         "current_url": current_url,
         "can_manage_rules": may_manage_targeting_rules(request.user),
     }
-    return render(request, "accounts/targets/index.html", context)
+    return render(request, "accounts/targets/index.html", context, status=status)
 
 
 @login_required

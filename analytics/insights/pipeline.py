@@ -27,8 +27,8 @@ from accounts.models import Opportunity, OpportunityStageChange
 from .common import InsightSettings, account_q, cached, is_postgres, segment_sql
 
 S = Opportunity.Stage
-OPEN_STAGES = [S.PROSPECTING, S.QUALIFICATION, S.PROPOSAL, S.NEGOTIATION]
-FUNNEL = [*OPEN_STAGES, S.CLOSED_WON]
+OPEN_STAGES = [S.PROSPECTING.value, S.QUALIFICATION.value, S.PROPOSAL.value, S.NEGOTIATION.value]
+FUNNEL = [*OPEN_STAGES, S.CLOSED_WON.value]
 RANK = {stage: i + 1 for i, stage in enumerate(FUNNEL)}
 LABELS = dict(S.choices)
 
@@ -97,8 +97,7 @@ def stages_over_time(s: InsightSettings) -> list[dict]:
                 "open": {stage: max(0, running.get(stage, 0)) for stage in OPEN_STAGES},
                 "won": delta.get("entered:" + S.CLOSED_WON, 0),
                 "lost": delta.get("entered:" + S.CLOSED_LOST, 0),
-                "created": sum(v for k, v in delta.items() if k.startswith("entered:"))
-                - delta.get("moved", 0),
+                "created": delta.get("created", 0),
             }
         )
     return result

@@ -77,8 +77,8 @@ def test_stage_to_stage_conversion_of_deals_created_in_the_period(book):
     assert conversion["created"] == 4  # the deal from before the period is left out
     assert conversion["won"] == 1 and conversion["win_rate"] == 0.25
     stages = {row["stage"]: row for row in conversion["stages"]}
-    assert [stages[s]["reached"] for s in ("prospecting", "qualification", "proposal",
-                                           "negotiation", "closed_won")] == [4, 3, 2, 1, 1]  # fmt: skip
+    funnel = ("prospecting", "qualification", "proposal", "negotiation", "closed_won")
+    assert [stages[s]["reached"] for s in funnel] == [4, 3, 2, 1, 1]
     assert stages["prospecting"]["conversion"] == 0.75
     assert stages["qualification"]["conversion"] == pytest.approx(2 / 3, abs=1e-4)
     assert stages["proposal"]["conversion"] == 0.5

@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from abm.exceptions import ApplicationError
@@ -16,16 +18,8 @@ from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import AccountFilter
-from accounts.forms import (
-    AccountForm,
-)
-from accounts.models import (
-    Account,
-    Contact,
-    Industry,
-    Opportunity,
-    Team,
-)
+from accounts.forms import AccountForm
+from accounts.models import Account, Contact, Industry, Opportunity, Team
 from accounts.selectors import records as selectors
 from accounts.views.common import form_context, owner_choices, render_list
 
@@ -63,19 +57,29 @@ def account_bulk_target(request):
     try:
         if action == "mark":
             changed = services.accounts_mark_target(user=request.user, account_ids=ids)
-            verb = "marked as target"
+            text = ngettext(
+                "%(count)d account marked as target.",
+                "%(count)d accounts marked as target.",
+                changed,
+            )
         elif action == "unmark":
             changed = services.accounts_unmark_target(user=request.user, account_ids=ids)
-            verb = "removed from targets"
+            text = ngettext(
+                "%(count)d account removed from targets.",
+                "%(count)d accounts removed from targets.",
+                changed,
+            )
         else:
-            raise ApplicationError("Choose 'Mark as target' or 'Remove target'.")
+            raise ApplicationError(_("Choose 'Mark as target' or 'Remove target'."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
+    text %= {"count": changed}
     unchanged = len(set(ids)) - changed
-    text = f"{changed} account{'s' if changed != 1 else ''} {verb}."
     if unchanged:
-        text += f" {unchanged} already {'were' if unchanged != 1 else 'was'}."
+        text += " " + ngettext("%(count)d already was.", "%(count)d already were.", unchanged) % {
+            "count": unchanged
+        }
     messages.success(request, text)
     return redirect(back)
 
@@ -86,7 +90,7 @@ def account_detail(request, pk: int):
     try:
         account = selectors.account_detail(pk=pk)
     except Account.DoesNotExist as exc:
-        raise Http404("No such account.") from exc
+        raise Http404(_("No such account.")) from exc
     activities = selectors.timeline(account=account)
     deals = selectors.account_opportunities(account=account)
     context = {
@@ -118,14 +122,14 @@ def _account_form(request, form_kwargs) -> AccountForm:
 @login_required
 def account_create(request):
     if not may_create(request.user, Account):
-        messages.error(request, "Your role cannot create accounts.")
+        messages.error(request, _("Your role cannot create accounts."))
         return redirect("accounts:account_list")
     form = _account_form(request, {})
     done = form_submit(
         request,
         form,
         lambda f: services.account_create(user=request.user, data=f.service_data()),
-        message=lambda account: f"Account “{account.name}” created.",
+        message=lambda account: _("Account “%(name)s” created.") % {"name": account.name},
         redirect_to=lambda account: reverse("accounts:account_detail", args=[account.pk]),
     )
     if done:
@@ -133,7 +137,7 @@ def account_create(request):
     return render(
         request,
         "accounts/account_form.html",
-        form_context(form, "New account", reverse("accounts:account_list"), "Accounts"),
+        form_context(form, _("New account"), reverse("accounts:account_list"), _("Accounts")),
     )
 
 
@@ -141,7 +145,7 @@ def account_create(request):
 def account_edit(request, pk: int):
     account = get_object_or_404(Account.objects.select_related("parent", "owner"), pk=pk)
     if not may_write(request.user, account):
-        messages.error(request, "You cannot change this account: you do not own it.")
+        messages.error(request, _("You cannot change this account: you do not own it."))
         return redirect("accounts:account_detail", pk=pk)
     form = _account_form(request, {"instance": account})
     done = form_submit(
@@ -150,7 +154,7 @@ def account_edit(request, pk: int):
         lambda f: services.account_update(
             user=request.user, account=account, data=f.service_data()
         ),
-        message=lambda account: f"Account “{account.name}” saved.",
+        message=lambda account: _("Account “%(name)s” saved.") % {"name": account.name},
         redirect_to=lambda account: reverse("accounts:account_detail", args=[account.pk]),
         on_error=account.refresh_from_db,
     )
@@ -161,10 +165,10 @@ def account_edit(request, pk: int):
         "accounts/account_form.html",
         form_context(
             form,
-            f"Edit {account.name}",
+            _("Edit %(name)s") % {"name": account.name},
             reverse("accounts:account_detail", args=[account.pk]),
             account.name,
-            submit="Save account",
+            submit=_("Save account"),
         ),
     )
 
@@ -178,7 +182,10 @@ def account_delete(request, pk: int):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("accounts:account_detail", pk=pk)
-        messages.success(request, f"Account “{account.name}” deleted; its contacts were kept.")
+        messages.success(
+            request,
+            _("Account “%(name)s” deleted; its contacts were kept.") % {"name": account.name},
+        )
         return redirect("accounts:account_list")
     template = "accounts/_confirm_delete.html" if request.htmx else "accounts/confirm_delete.html"
     return render(
@@ -189,8 +196,10 @@ def account_delete(request, pk: int):
             "kind": "account",
             "action": reverse("accounts:account_delete", args=[pk]),
             "cancel": reverse("accounts:account_detail", args=[pk]),
-            "consequence": "Its deals, leads, notes and tasks are deleted too. "
-            "Its contacts are kept, without this company.",
+            "consequence": _(
+                "Its deals, leads, notes and tasks are deleted too. "
+                "Its contacts are kept, without this company."
+            ),
             "allowed": may_write(request.user, account),
         },
     )

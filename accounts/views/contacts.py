@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from abm.pages import form_submit
@@ -15,16 +16,8 @@ from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import ContactFilter
-from accounts.forms import (
-    ContactForm,
-    account_input_value,
-)
-from accounts.models import (
-    Account,
-    BuyingRole,
-    Contact,
-    Lead,
-)
+from accounts.forms import ContactForm, account_input_value
+from accounts.models import Account, BuyingRole, Contact, Lead
 from accounts.selectors import records as selectors
 from accounts.views.common import form_context, owner_choices, render_list
 
@@ -59,7 +52,7 @@ def contact_detail(request, pk: int):
     try:
         contact = selectors.contact_detail(pk=pk)
     except Contact.DoesNotExist as exc:
-        raise Http404("No such contact.") from exc
+        raise Http404(_("No such contact.")) from exc
     context = {
         "contact": contact,
         "account_links": selectors.contact_accounts(contact=contact),
@@ -87,7 +80,7 @@ def _contact_form(request, **kwargs) -> ContactForm:
 @login_required
 def contact_create(request):
     if not may_create(request.user, Contact):
-        messages.error(request, "Your role cannot create contacts.")
+        messages.error(request, _("Your role cannot create contacts."))
         return redirect("accounts:contact_list")
     initial = None
     account_id = request.GET.get("account", "")
@@ -106,7 +99,7 @@ def contact_create(request):
         request,
         form,
         lambda f: services.contact_create(user=request.user, data=f.service_data()),
-        message=lambda contact: f"Contact “{contact}” created.",
+        message=lambda contact: _("Contact “%(name)s” created.") % {"name": contact},
         redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),
     )
     if done:
@@ -114,7 +107,7 @@ def contact_create(request):
     return render(
         request,
         "accounts/contact_form.html",
-        form_context(form, "New contact", reverse("accounts:contact_list"), "Contacts"),
+        form_context(form, _("New contact"), reverse("accounts:contact_list"), _("Contacts")),
     )
 
 
@@ -124,7 +117,7 @@ def contact_edit(request, pk: int):
         Contact.objects.select_related("account", "guardian", "owner"), pk=pk
     )
     if not may_write(request.user, contact):
-        messages.error(request, "You cannot change this contact: you do not own it.")
+        messages.error(request, _("You cannot change this contact: you do not own it."))
         return redirect("accounts:contact_detail", pk=pk)
     others = [
         link.account
@@ -138,7 +131,7 @@ def contact_edit(request, pk: int):
         lambda f: services.contact_update(
             user=request.user, contact=contact, data=f.service_data()
         ),
-        message=lambda contact: f"Contact “{contact}” saved.",
+        message=lambda contact: _("Contact “%(name)s” saved.") % {"name": contact},
         redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),
         on_error=contact.refresh_from_db,
     )
@@ -149,10 +142,10 @@ def contact_edit(request, pk: int):
         "accounts/contact_form.html",
         form_context(
             form,
-            f"Edit {contact}",
+            _("Edit %(name)s") % {"name": contact},
             reverse("accounts:contact_detail", args=[contact.pk]),
             str(contact),
-            submit="Save contact",
+            submit=_("Save contact"),
         ),
     )
 

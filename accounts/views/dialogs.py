@@ -10,18 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError
 from abm.pages import htmx_finish, safe_next_url
 from accounts import services
-from accounts.forms import (
-    NoteForm,
-    TaskForm,
-)
-from accounts.models import (
-    Account,
-    Contact,
-)
+from accounts.forms import NoteForm, TaskForm
+from accounts.models import Account, Contact
 
 
 def _dialog_subjects(request) -> tuple[Account | None, Contact | None]:
@@ -31,14 +26,14 @@ def _dialog_subjects(request) -> tuple[Account | None, Contact | None]:
     account_id, contact_id = source.get("account", ""), source.get("contact", "")
     if account_id:
         if not account_id.isdigit():
-            raise Http404("No such account.")
+            raise Http404(_("No such account."))
         account = get_object_or_404(Account, pk=int(account_id))
     if contact_id:
         if not contact_id.isdigit():
-            raise Http404("No such contact.")
+            raise Http404(_("No such contact."))
         contact = get_object_or_404(Contact.objects.select_related("account"), pk=int(contact_id))
     if account is None and contact is None:
-        raise Http404("Say which account (?account=) or contact (?contact=) this is for.")
+        raise Http404(_("Say which account (?account=) or contact (?contact=) this is for."))
     return account, contact
 
 
@@ -92,7 +87,11 @@ def task_create(request):
             form.add_application_error(exc)
         else:
             return _dialog_done(
-                request, f"Task “{task.title}” added.", "taskCreated", account, contact
+                request,
+                _("Task “%(title)s” added.") % {"title": task.title},
+                "taskCreated",
+                account,
+                contact,
             )
     return _dialog_render(
         request,
@@ -115,7 +114,7 @@ def note_create(request):
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            return _dialog_done(request, "Note added.", "noteCreated", account, contact)
+            return _dialog_done(request, _("Note added."), "noteCreated", account, contact)
     return _dialog_render(
         request,
         "accounts/dialog_note.html",

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from abm.pages import form_submit
@@ -14,17 +15,8 @@ from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import LeadFilter
-from accounts.forms import (
-    LeadForm,
-    account_input_value,
-    contact_input_value,
-)
-from accounts.models import (
-    Account,
-    Contact,
-    Lead,
-    Product,
-)
+from accounts.forms import LeadForm, account_input_value, contact_input_value
+from accounts.models import Account, Contact, Lead, Product
 from accounts.selectors import records as selectors
 from accounts.views.common import form_context, owner_choices, render_list
 
@@ -55,7 +47,7 @@ def lead_detail(request, pk: int):
     try:
         lead = selectors.lead_detail(pk=pk)
     except Lead.DoesNotExist as exc:
-        raise Http404("No such lead.") from exc
+        raise Http404(_("No such lead.")) from exc
     steps = selectors.LEAD_LIFECYCLE
     at = steps.index(lead.status) if lead.status in steps else -1
     lifecycle = [
@@ -89,7 +81,7 @@ def _lead_form(request, **kwargs) -> LeadForm:
 @login_required
 def lead_create(request):
     if not may_create(request.user, Lead):
-        messages.error(request, "Your role cannot create leads.")
+        messages.error(request, _("Your role cannot create leads."))
         return redirect("accounts:lead_list")
     initial = {}
     if request.method == "GET":
@@ -107,7 +99,7 @@ def lead_create(request):
         request,
         form,
         lambda f: services.lead_create(user=request.user, data=f.service_data()),
-        message=lambda lead: "Lead created.",
+        message=lambda lead: _("Lead created."),
         redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
     )
     if done:
@@ -115,7 +107,7 @@ def lead_create(request):
     return render(
         request,
         "accounts/lead_form.html",
-        form_context(form, "New lead", reverse("accounts:lead_list"), "Leads"),
+        form_context(form, _("New lead"), reverse("accounts:lead_list"), _("Leads")),
     )
 
 
@@ -123,14 +115,14 @@ def lead_create(request):
 def lead_edit(request, pk: int):
     lead = get_object_or_404(Lead.objects.select_related("contact", "account"), pk=pk)
     if not may_write(request.user, lead):
-        messages.error(request, "You cannot change this lead: you do not own it.")
+        messages.error(request, _("You cannot change this lead: you do not own it."))
         return redirect("accounts:lead_detail", pk=pk)
     form = _lead_form(request, instance=lead)
     done = form_submit(
         request,
         form,
         lambda f: services.lead_update(user=request.user, lead=lead, data=f.service_data()),
-        message=lambda lead: "Lead saved.",
+        message=lambda lead: _("Lead saved."),
         redirect_to=lambda lead: reverse("accounts:lead_detail", args=[lead.pk]),
         on_error=lead.refresh_from_db,
     )
@@ -141,9 +133,9 @@ def lead_edit(request, pk: int):
         "accounts/lead_form.html",
         form_context(
             form,
-            "Edit lead",
+            _("Edit lead"),
             reverse("accounts:lead_detail", args=[lead.pk]),
-            lead.topic or "Lead",
-            submit="Save lead",
+            lead.topic or _("Lead"),
+            submit=_("Save lead"),
         ),
     )

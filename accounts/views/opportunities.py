@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from abm.pages import form_submit, safe_next_url
@@ -14,14 +15,8 @@ from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import OpportunityFilter
-from accounts.forms import (
-    OpportunityForm,
-    account_input_value,
-)
-from accounts.models import (
-    Account,
-    Opportunity,
-)
+from accounts.forms import OpportunityForm, account_input_value
+from accounts.models import Account, Opportunity
 from accounts.selectors import records as selectors
 from accounts.selectors.stages import opportunity_stage_history
 from accounts.views.common import form_context, owner_choices, render_list
@@ -61,7 +56,7 @@ def _opportunity_form(request, **kwargs) -> OpportunityForm:
 @login_required
 def opportunity_create(request):
     if not may_create(request.user, Opportunity):
-        messages.error(request, "Your role cannot create opportunities.")
+        messages.error(request, _("Your role cannot create opportunities."))
         return redirect("accounts:opportunity_list")
     initial = {"currency": "USD", "amount": 0}
     account_id = request.GET.get("account", "")
@@ -72,7 +67,7 @@ def opportunity_create(request):
         request,
         form,
         lambda f: services.opportunity_create(user=request.user, data=f.cleaned_data),
-        message=lambda deal: f"Opportunity “{deal.name}” created.",
+        message=lambda deal: _("Opportunity “%(name)s” created.") % {"name": deal.name},
         redirect_to=lambda deal: safe_next_url(request, reverse("accounts:opportunity_list")),
     )
     if done:
@@ -82,9 +77,9 @@ def opportunity_create(request):
         "accounts/opportunity_form.html",
         form_context(
             form,
-            "New opportunity",
+            _("New opportunity"),
             safe_next_url(request, reverse("accounts:opportunity_list")),
-            "Back",
+            _("Back"),
         ),
     )
 
@@ -93,7 +88,7 @@ def opportunity_create(request):
 def opportunity_edit(request, pk: int):
     deal = get_object_or_404(Opportunity.objects.select_related("account"), pk=pk)
     if not may_write(request.user, deal):
-        messages.error(request, "You cannot change this opportunity: you do not own it.")
+        messages.error(request, _("You cannot change this opportunity: you do not own it."))
         return redirect("accounts:opportunity_list")
     form = _opportunity_form(request, instance=deal)
     done = form_submit(
@@ -102,7 +97,7 @@ def opportunity_edit(request, pk: int):
         lambda f: services.opportunity_update(
             user=request.user, opportunity=deal, data=f.cleaned_data
         ),
-        message=lambda deal: f"Opportunity “{deal.name}” saved.",
+        message=lambda deal: _("Opportunity “%(name)s” saved.") % {"name": deal.name},
         redirect_to=lambda deal: safe_next_url(request, reverse("accounts:opportunity_list")),
         on_error=deal.refresh_from_db,
     )
@@ -114,10 +109,10 @@ def opportunity_edit(request, pk: int):
         {
             **form_context(
                 form,
-                f"Edit {deal.name}",
+                _("Edit %(name)s") % {"name": deal.name},
                 safe_next_url(request, reverse("accounts:opportunity_list")),
-                "Back",
-                submit="Save opportunity",
+                _("Back"),
+                submit=_("Save opportunity"),
             ),
             "stage_history": opportunity_stage_history(opportunity=deal),
         },

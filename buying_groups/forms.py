@@ -2,12 +2,13 @@
 
 from django import forms
 
+from abm.forms import ServiceForm
 from accounts.models import Account, Product
 from buying_groups.conditions import FIELD_HELP, conditions_format
 from buying_groups.models import RoleTemplate, Stage, TemplateRole
 
 
-class RoleTemplateForm(forms.Form):
+class RoleTemplateForm(ServiceForm):
     name = forms.CharField(max_length=200)
     solution_interest = forms.ModelChoiceField(
         queryset=Product.objects.all(), required=False, empty_label="— any —"
@@ -44,7 +45,7 @@ class RoleForm(forms.Form):
 RoleFormSet = forms.formset_factory(RoleForm, extra=2, can_delete=True, max_num=30)
 
 
-class BuyingGroupCreateForm(forms.Form):
+class BuyingGroupCreateForm(ServiceForm):
     account = forms.ModelChoiceField(queryset=Account.objects.none())
     solution_interest = forms.ModelChoiceField(queryset=Product.objects.all(), label="Product")
     role_template = forms.ModelChoiceField(queryset=RoleTemplate.objects.all())
@@ -58,12 +59,12 @@ class BuyingGroupCreateForm(forms.Form):
         )
 
 
-class BuyingGroupEditForm(forms.Form):
+class BuyingGroupEditForm(ServiceForm):
     name = forms.CharField(max_length=255)
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), to_field_name="key")
 
 
-class GenerateForm(forms.Form):
+class GenerateForm(ServiceForm):
     SCOPE_CHOICES = [("targets", "All target accounts"), ("filter", "Accounts matching a filter")]
     role_template = forms.ModelChoiceField(queryset=RoleTemplate.objects.all())
     solution_interest = forms.ModelChoiceField(

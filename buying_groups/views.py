@@ -7,13 +7,16 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abm.exceptions import ApplicationError
+from abm.pages import form_submit, htmx_finish
+from abm.paging import paginate_request_or_first
 from abm.permissions import (
     may_generate_buying_groups,
     may_manage_group,
@@ -36,7 +39,6 @@ from buying_groups.models import BuyingGroup, GenerationJob, Member, RoleTemplat
 from buying_groups.services import generation, groups, summaries, templates
 from buying_groups.services.scores import engagement_explanation
 
-PAGE_SIZE = 50
 ACCOUNT_CHOICES_MAX = 2000
 
 
@@ -47,14 +49,6 @@ def _group(pk: int) -> BuyingGroup:
         ),
         pk=pk,
     )
-
-
-def _hx_done(request, url: str, message: str) -> HttpResponse:
-    """Close the dialog and reload the page, with a flash message."""
-    messages.success(request, message)
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = url
-    return response
 
 
 def _ids(values) -> list[int]:
@@ -72,41 +66,27 @@ def _ids(values) -> list[int]:
 
 @login_required
 def group_list(request):
+    """Newest first, keyset-paged (``?cursor=``); a filter that does not parse is ignored."""
     filterset = BuyingGroupFilter(request.GET or None, queryset=selectors.buying_group_list())
-    qs = (
+    rows = (
         filterset.qs
         if filterset.is_bound and filterset.is_valid()
         else selectors.buying_group_list()
     )
-    after = request.GET.get("after")
-    if after and after.isdigit():
-        qs = qs.filter(id__lt=int(after))
-    rows = list(qs[: PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    params = request.GET.copy()
-    params.pop("after", None)
-    next_url = ""
-    if has_next:
-        params["after"] = rows[-1].pk
-        next_url = "?" + params.urlencode()
+    page, cursor_error = paginate_request_or_first(request, rows, ordering=["-id"])
+    if cursor_error:
+        messages.error(request, cursor_error)
     return render(
         request,
         "buying_groups/group_list.html",
         {
             "filter": filterset,
-            "groups": rows,
-            "page": {
-                "has_next": has_next,
-                "next_url": next_url,
-                "has_previous": bool(after),
-                "previous_url": "?" + request.GET.copy().urlencode().replace(f"after={after}", "")
-                if after
-                else "",
-            },
+            "groups": page.items,
+            "page": page,
             "engagement_help": engagement_explanation(),
             "can_generate": may_generate_buying_groups(request.user),
         },
+        status=400 if cursor_error else 200,
     )
 
 
@@ -126,15 +106,14 @@ def group_create(request):
         accounts=Account.objects.filter(pk__in=ids).order_by("name", "id"),
         initial={"account": initial_account, "stage": "awareness"},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = groups.buying_group_create(user=request.user, data=form.cleaned_data)
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, f"Buying group “{group.name}” created.")
-            return redirect("buying_groups:members", pk=group.pk)
-    return render(request, "buying_groups/group_form.html", {"form": form})
+    done = form_submit(
+        request,
+        form,
+        lambda f: groups.buying_group_create(user=request.user, data=f.cleaned_data),
+        message=lambda group: _("Buying group “%(name)s” created.") % {"name": group.name},
+        redirect_to=lambda group: reverse("buying_groups:members", args=[group.pk]),
+    )
+    return done or render(request, "buying_groups/group_form.html", {"form": form})
 
 
 @login_required
@@ -150,8 +129,10 @@ def group_edit(request, pk: int):
         except ApplicationError as exc:
             error = exc.message
         else:
-            return _hx_done(
-                request, reverse("buying_groups:detail", args=[pk]), "Buying group saved."
+            return htmx_finish(
+                request,
+                message=_("Buying group saved."),
+                redirect_to=reverse("buying_groups:detail", args=[pk]),
             )
     return render(
         request,
@@ -170,7 +151,11 @@ def group_delete(request, pk: int):
         except ApplicationError as exc:
             error = exc.message
         else:
-            return _hx_done(request, reverse("buying_groups:list"), f"Deleted “{group.name}”.")
+            return htmx_finish(
+                request,
+                message=_("Deleted “%(name)s”.") % {"name": group.name},
+                redirect_to=reverse("buying_groups:list"),
+            )
     return render(
         request, "buying_groups/dialog_delete_group.html", {"group": group, "error": error}
     )
@@ -223,7 +208,7 @@ def group_members(request, pk: int):
 def summary_fragment(request, subject: str, object_id: int):
     """The summary block: shows what is stored at once, queues a rewrite if stale, polls."""
     if subject not in summaries.SUBJECTS:
-        return HttpResponse(status=404)
+        raise Http404
     summary, current = summaries.summary_request(
         subject, object_id, retry=request.GET.get("retry") == "1"
     )
@@ -277,19 +262,19 @@ def members_assign(request, pk: int):
             error, step = exc.message, "roles"
         else:
             n = len(items)
-            return _hx_done(
+            return htmx_finish(
                 request,
-                reverse("buying_groups:members", args=[pk]),
-                f"Added {n} member{'' if n == 1 else 's'}.",
+                message=ngettext("Added %(n)d member.", "Added %(n)d members.", n) % {"n": n},
+                redirect_to=reverse("buying_groups:members", args=[pk]),
             )
     candidates = selectors.account_contacts_not_members(group)
     if request.method == "POST" and step == "roles":
         if not chosen:
-            error, step = "Select at least one contact.", "pick"
+            error, step = _("Select at least one contact."), "pick"
         elif len(chosen) > groups.bulk_max():
             error, step = (
-                f"At most {groups.bulk_max()} members can be added at once; "
-                f"{len(chosen)} were selected.",
+                _("At most %(max)d members can be added at once; %(n)d were selected.")
+                % {"max": groups.bulk_max(), "n": len(chosen)},
                 "pick",
             )
     by_id = {c.pk: c for c in candidates}
@@ -310,6 +295,13 @@ def members_assign(request, pk: int):
     )
 
 
+def _too_many(n: int) -> str:
+    return _("At most %(max)d members can be changed at once; %(n)d were selected.") % {
+        "max": groups.bulk_max(),
+        "n": n,
+    }
+
+
 def _selected_members(request, group):
     ids = _ids(request.POST.getlist("selected") or request.GET.getlist("selected"))
     members = [m for m in selectors.group_members(group) if m.contact_id in set(ids)]
@@ -322,19 +314,17 @@ def members_remove(request, pk: int):
     ids, members = _selected_members(request, group)
     error = ""
     if len(ids) > groups.bulk_max():
-        error = (
-            f"At most {groups.bulk_max()} members can be changed at once; {len(ids)} were selected."
-        )
+        error = _too_many(len(ids))
     elif request.method == "POST":
         try:
             n = groups.buying_group_members_remove(user=request.user, group=group, contact_ids=ids)
         except ApplicationError as exc:
             error = exc.message
         else:
-            return _hx_done(
+            return htmx_finish(
                 request,
-                reverse("buying_groups:members", args=[pk]),
-                f"Removed {n} member{'' if n == 1 else 's'}.",
+                message=ngettext("Removed %(n)d member.", "Removed %(n)d members.", n) % {"n": n},
+                redirect_to=reverse("buying_groups:members", args=[pk]),
             )
     return render(
         request,
@@ -355,9 +345,7 @@ def members_roles(request, pk: int):
     roles = selectors.group_roles(group)
     error = ""
     if len(ids) > groups.bulk_max():
-        error = (
-            f"At most {groups.bulk_max()} members can be changed at once; {len(ids)} were selected."
-        )
+        error = _too_many(len(ids))
     elif request.method == "POST" and request.POST.get("step") == "save":
         items = [{"contact": c, "role": request.POST.get(f"role_{c}")} for c in ids]
         try:
@@ -365,10 +353,13 @@ def members_roles(request, pk: int):
         except ApplicationError as exc:
             error = exc.message
         else:
-            return _hx_done(
+            return htmx_finish(
                 request,
-                reverse("buying_groups:members", args=[pk]),
-                f"Updated the role of {n} member{'' if n == 1 else 's'}.",
+                message=ngettext(
+                    "Updated the role of %(n)d member.", "Updated the role of %(n)d members.", n
+                )
+                % {"n": n},
+                redirect_to=reverse("buying_groups:members", args=[pk]),
             )
     return render(
         request,
@@ -408,7 +399,10 @@ def _template_payload(form, formset) -> dict:
             conditions = conditions_parse(data.get("conditions") or "")
         except ApplicationError as exc:
             role_form.add_error("conditions", exc.message)
-            raise ApplicationError(f"Role {index + 1}: {exc.message}", field="roles") from None
+            raise ApplicationError(
+                _("Role %(n)d: %(message)s") % {"n": index + 1, "message": exc.message},
+                field="roles",
+            ) from None
         roles.append(
             {
                 "id": data.get("id"),
@@ -453,7 +447,6 @@ def template_edit(request, pk: int | None = None):
     )
     form = RoleTemplateForm(request.POST or None, initial=initial)
     formset = RoleFormSet(request.POST or None, initial=roles_initial, prefix="roles")
-    error = ""
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             payload = _template_payload(form, formset)
@@ -462,17 +455,15 @@ def template_edit(request, pk: int | None = None):
             else:
                 template = templates.role_template_create(user=request.user, data=payload)
         except ApplicationError as exc:
-            if exc.field == "name":
-                form.add_error("name", exc.message)
-            else:
-                error = exc.message
+            form.add_application_error(exc)
         else:
-            messages.success(request, f"Role template “{template.name}” saved.")
+            saved = _("Role template “%(name)s” saved.") % {"name": template.name}
+            messages.success(request, saved)
             return redirect("buying_groups:templates")
     return render(
         request,
         "buying_groups/template_form.html",
-        {"template": template, "form": form, "formset": formset, "error": error},
+        {"template": template, "form": form, "formset": formset},
     )
 
 
@@ -485,7 +476,7 @@ def template_delete(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Deleted “{template.name}”.")
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": template.name})
     return redirect("buying_groups:templates")
 
 
@@ -506,7 +497,7 @@ def generate(request):
                 account_filter=form.account_filter() if data["scope"] == "filter" else None,
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form.add_application_error(exc)
         else:
             return redirect("buying_groups:job", pk=job.pk)
     return render(

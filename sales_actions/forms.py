@@ -1,9 +1,10 @@
 from django import forms
 
+from abm.forms import ServiceForm
 from sales_actions.models import EmailTemplate, Workspace
 
 
-class EmailTemplateForm(forms.Form):
+class EmailTemplateForm(ServiceForm):
     name = forms.CharField(max_length=200)
     workspace = forms.ModelChoiceField(queryset=Workspace.objects.none())
     kind = forms.ChoiceField(choices=EmailTemplate.Kind.choices)
@@ -37,7 +38,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SendEmailForm(forms.Form):
+class SendEmailForm(ServiceForm):
     template = forms.ModelChoiceField(queryset=EmailTemplate.objects.none())
     cc = forms.CharField(required=False, help_text="Comma-separated addresses.")
     bcc = forms.CharField(required=False, help_text="Comma-separated addresses.")

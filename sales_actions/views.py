@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from urllib.parse import urlencode
 
@@ -17,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from abm.exceptions import ApplicationError
-from abm.http import safe_next_url
+from abm.pages import flash_trigger, safe_next_url
+from abm.paging import PAGE_SIZE, paginate_request_or_first
 from abm.permissions import (
     may_approve_emails,
     may_archive_email_template,
@@ -42,7 +42,6 @@ from sales_actions.rendering import (
 from sales_actions.services.sending import MAX_SELECTED, Attachment
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-PAGE_SIZE = 50
 
 
 def url_or_empty(name: str, *args) -> str:
@@ -66,10 +65,6 @@ def _tabs(request, active: str) -> list[dict]:
     return [
         {"key": k, "label": label, "url": reverse(n), "active": k == active} for k, label, n in tabs
     ]
-
-
-def _error_message(exc: ApplicationError) -> str:
-    return exc.message
 
 
 # --- Templates ------------------------------------------------------------------------
@@ -125,7 +120,7 @@ def template_create(request):
         try:
             template = services.email_template_create(user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form.add_application_error(exc)
         else:
             messages.success(request, f"Draft “{template.name}” saved.")
             return redirect("sales_actions:template_detail", pk=template.pk)
@@ -157,7 +152,7 @@ def template_edit(request, pk):
                 user=request.user, template=template, **form.cleaned_data
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form.add_application_error(exc)
         else:
             if saved.pk != template.pk:
                 messages.success(
@@ -248,7 +243,7 @@ def template_transition(request, pk, action):
     try:
         fn(user=request.user, template=template)
     except ApplicationError as exc:
-        messages.error(request, _error_message(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, f"“{template.name}” v{template.version}: {action} done.")
     return redirect(safe_next_url(request, reverse("sales_actions:template_detail", args=[pk])))
@@ -385,17 +380,14 @@ def send_dialog(request):
                 **_target_kwargs(target),
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form.add_application_error(exc)
         else:
             context["result"] = result
             text = f"Queued {len(result.queued)} email(s)"
             if result.skipped:
                 text += f"; skipped {len(result.skipped)} without consent"
             response = render(request, "sales_actions/send_result.html", context)
-            response["HX-Trigger"] = json.dumps(
-                {"flash": {"level": "success", "message": text + "."}}
-            )
-            return response
+            return flash_trigger(response, text + ".")
     if request.method == "GET" and templates:
         first = request.GET.get("template") or templates[0].pk
         try:
@@ -456,28 +448,22 @@ def email_detail(request, pk):
 def outbox(request):
     if not may_view_outbox(request.user):
         raise PermissionDenied
-    filterset = SalesEmailFilter(request.GET, queryset=selectors.sales_email_list().order_by("-id"))
-    qs = filterset.qs
-    before = _int(request.GET["before"]) if request.GET.get("before") else None
-    if before:
-        qs = qs.filter(pk__lt=before)
-    emails = list(qs[: PAGE_SIZE + 1])
-    has_next = len(emails) > PAGE_SIZE
-    emails = emails[:PAGE_SIZE]
-    params = request.GET.copy()
-    if has_next:
-        params["before"] = emails[-1].pk
+    filterset = SalesEmailFilter(request.GET, queryset=selectors.sales_email_list())
+    page, cursor_error = paginate_request_or_first(request, filterset.qs, ordering=["-id"])
+    if cursor_error:
+        messages.error(request, cursor_error)
     return render(
         request,
         "sales_actions/outbox.html",
         {
-            "emails": emails,
+            "emails": page.items,
+            "page": page,
             "filter": filterset,
             "statuses": SalesEmail.Status.choices,
             "counts": selectors.outbox_counts(),
-            "next_url": f"?{params.urlencode()}" if has_next else "",
             "tabs": _tabs(request, "outbox"),
         },
+        status=400 if cursor_error else 200,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ImportJob
-from accounts.services.imports import import_check_role, import_start
+from accounts.services.imports import import_check_role, import_start, import_upload_read
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -66,6 +67,17 @@ REJECTED = OpenApiResponse(
     ),
     description="The file was rejected; nothing was imported.",
 )
+TOO_LARGE = OpenApiResponse(
+    inline_serializer(
+        "ImportTooLarge",
+        {
+            "detail": serializers.CharField(),
+            "code": serializers.CharField(),
+            "file": serializers.ListField(child=serializers.CharField()),
+        },
+    ),
+    description="The file is larger than the import limit (CSV_IMPORT_MAX_BYTES).",
+)
 
 
 class ImportListCreateView(APIView):
@@ -75,7 +87,12 @@ class ImportListCreateView(APIView):
         operation_id="imports_create",
         summary="Import accounts or contacts from a CSV file",
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={201: ImportJobSerializer, 400: REJECTED, 403: OpenApiResponse()},
+        responses={
+            201: ImportJobSerializer,
+            400: REJECTED,
+            403: OpenApiResponse(),
+            413: TOO_LARGE,
+        },
         tags=["imports"],
     )
     def post(self, request):
@@ -86,18 +103,19 @@ class ImportListCreateView(APIView):
         job = import_start(
             user=request.user,
             kind=upload.validated_data["kind"],
-            raw=file.read(),
+            raw=import_upload_read(file),
             filename=file.name,
         )
         data = ImportJobSerializer(job).data
         if job.status == ImportJob.Status.FAILED:
             count = len(job.errors)
+            detail = ngettext(
+                "The file was rejected with %(count)s error; nothing was imported.",
+                "The file was rejected with %(count)s errors; nothing was imported.",
+                count,
+            ) % {"count": count}
             return Response(
-                {
-                    "detail": f"The file was rejected with {count} error"
-                    f"{'s' if count != 1 else ''}; nothing was imported.",
-                    **data,
-                },
+                {"detail": detail, **data},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(data, status=status.HTTP_201_CREATED)

@@ -237,7 +237,7 @@ def test_admin_can_import(admin, marketer):
 
 
 def test_large_file_runs_as_a_job_with_progress(
-    marketer, settings, django_capture_on_commit_callbacks
+    marketer, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.CSV_IMPORT_INLINE_MAX_ROWS = 3
     rows = "".join(f"Company {i},c{i}.example,{i % 100}\n" for i in range(2500))
@@ -247,24 +247,21 @@ def test_large_file_runs_as_a_job_with_progress(
     assert Account.objects.count() == 0
 
     progress = []
-    from accounts.services import imports
+    from accounts.services.imports import service
 
-    original = imports._validate_accounts
+    original = service.rows_validate
 
-    def spy(parsed, report):
+    def spy(kind, parsed, report):
         def record(done):
             progress.append(done)
             report(done)
             progress.append(ImportJob.objects.get(pk=job.pk).processed_rows)
 
-        return original(parsed, record)
+        return original(kind, parsed, record)
 
-    imports._validate_accounts = spy
-    try:
-        for callback in callbacks:
-            callback()  # the Celery task, eager in tests
-    finally:
-        imports._validate_accounts = original
+    monkeypatch.setattr(service, "rows_validate", spy)
+    for callback in callbacks:
+        callback()  # the Celery task, eager in tests
 
     job.refresh_from_db()
     assert job.status == "succeeded"
@@ -466,3 +463,156 @@ def test_large_files_use_a_few_queries_per_batch_not_per_row(
     assert (job.created_count, job.updated_count) == (1500, 1500)
     assert Contact.objects.count() == 3000
     assert ContactAccount.objects.filter(is_primary=True).count() == 3000
+
+
+# --- the column table reads the models ------------------------------------------------
+
+
+def test_every_column_parses_into_a_field_of_its_model():
+    from accounts.services.imports import COLUMNS, REQUIRED, TABLES
+
+    models = {"accounts": Account, "contacts": Contact}
+    for kind, columns in TABLES.items():
+        assert [c.name for c in columns] == COLUMNS[kind]
+        for column in columns:
+            assert column.field.model is models[kind]
+    assert REQUIRED == {"accounts": ["name"], "contacts": ["email"]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "field", "model"),
+    [
+        ("accounts", "name", "name", Account),
+        ("accounts", "country", "country", Account),
+        ("contacts", "title", "title", Contact),
+        ("contacts", "phone", "phone", Contact),
+        ("contacts", "first_name", "first_name", Contact),
+    ],
+)
+def test_text_limits_are_the_model_fields_max_length(marketer, kind, column, field, model):
+    limit = model._meta.get_field(field).max_length
+    key = "name" if kind == "accounts" else "email"
+    first = "A" if kind == "accounts" else "a@x.com"
+    header = key if column == key else f"{key},{column}"
+
+    def row(value):
+        return value if column == key else f"{first},{value}"
+
+    errors = _rejected(marketer, kind, f"{header}\n{row('x' * (limit + 1))}\n")
+    assert errors == [{"row": 2, "column": column, "message": f"Longer than {limit} characters."}]
+    job = _start(marketer, kind, f"{header}\n{row('x' * limit)}\n")
+    assert job.status == "succeeded"
+
+
+def test_ranges_choices_and_digits_come_from_the_model(marketer):
+    errors = _rejected(
+        marketer,
+        "accounts",
+        "name,fit_score,employee_count,annual_revenue,industry\nA,101,-1,100000000000000,banking\n",
+    )
+    by_column = {e["column"]: e["message"] for e in errors}
+    # fit_score: the model's check constraint (<= 100); employee_count: a positive integer.
+    assert by_column["fit_score"] == "101 is out of range: it must be between 0 and 100."
+    assert by_column["employee_count"].startswith("-1 is out of range: it must be between 0 and")
+    # annual_revenue: max_digits 16 with 2 decimal places.
+    assert by_column["annual_revenue"] == "“100000000000000” is too large."
+    from accounts.models import Industry
+
+    assert by_column["industry"].endswith(", ".join(Industry.values) + ".")
+
+
+def test_an_email_longer_than_the_field_is_a_row_error(marketer):
+    email = "a" * 250 + "@x.com"
+    errors = _rejected(marketer, "contacts", f"email\n{email}\n")
+    assert errors == [{"row": 2, "column": "email", "message": "Longer than 254 characters."}]
+
+
+# --- hardening: control characters and size -------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])
+def test_a_control_character_in_a_cell_is_a_row_and_column_error(marketer, char):
+    text = f"name,domain,country\nAcme,acme.com,France\nGlobex,globex.io,Ger{char}many\n"
+    with pytest.raises(ImportRejected) as exc:
+        _start(marketer, "accounts", text)
+    assert exc.value.errors == [
+        {
+            "row": 3,
+            "column": "country",
+            "message": f"This cell contains the control character U+{ord(char):04X}.",
+        }
+    ]
+    assert Account.objects.count() == 0
+    assert ImportJob.objects.count() == 0  # rejected before the text is stored
+
+
+def test_a_nul_byte_in_the_header_or_the_filename_is_no_500(marketer):
+    with pytest.raises(ImportRejected) as exc:
+        _start(marketer, "accounts", "name,dom\x00ain\nA,a.com\n")
+    assert exc.value.errors[0]["row"] == 1
+    job = _start(marketer, "accounts", "name\nA\n", name="a\x00b.csv")
+    assert job.status == "succeeded" and job.filename == "ab.csv"
+
+
+def test_control_characters_on_the_page_and_in_the_api(marketer, client, api_as):
+    client.force_login(marketer)
+    upload = SimpleUploadedFile(
+        "a.csv", b"name,country\nAcme,Fr\x00ance\n", content_type="text/csv"
+    )
+    response = client.post(reverse("accounts:import"), {"kind": "accounts", "file": upload})
+    assert response.status_code == 400
+    assert "U+0000" in response.content.decode()
+
+    upload = SimpleUploadedFile("a.csv", b"email\na\x00b@x.com\n", content_type="text/csv")
+    response = api_as(marketer).post(
+        "/api/v1/imports/", {"kind": "contacts", "file": upload}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 2, "column": "email", "message": "This cell contains the control character U+0000."}
+    ]
+    assert Account.objects.count() == 0 and Contact.objects.count() == 0
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(marketer, client, api_as, settings):
+    from abm.exceptions import ApplicationError
+    from accounts.services.imports import import_upload_read
+
+    settings.CSV_IMPORT_MAX_BYTES = 64
+
+    class Upload:
+        size = 65
+
+        def read(self):
+            raise AssertionError("the upload was read")
+
+    with pytest.raises(ApplicationError) as exc:
+        import_upload_read(Upload())
+    assert (exc.value.field, exc.value.status_code) == ("file", 413)
+
+    big = b"name\n" + b"Company\n" * 20
+    client.force_login(marketer)
+    upload = SimpleUploadedFile("big.csv", big, content_type="text/csv")
+    response = client.post(reverse("accounts:import"), {"kind": "accounts", "file": upload})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "The file is larger than 64 bytes; split it into smaller files."
+    ]
+
+    upload = SimpleUploadedFile("big.csv", big, content_type="text/csv")
+    response = api_as(marketer).post(
+        "/api/v1/imports/", {"kind": "accounts", "file": upload}, format="multipart"
+    )
+    assert response.status_code == 413
+    body = response.json()
+    assert body["code"] == "file_too_large" and body["file"] == [body["detail"]]
+    assert Account.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_the_command_refuses_a_file_over_the_limit(tmp_path, settings):
+    settings.CSV_IMPORT_MAX_BYTES = 10
+    path = tmp_path / "big.csv"
+    path.write_text("name\nAcme Corporation\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="larger than"):
+        call_command("import_csv", "accounts", str(path))
+    assert Account.objects.count() == 0

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
+from django.template.defaultfilters import filesizeformat, pluralize
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from abm.exceptions import ApplicationError, ForbiddenError
@@ -21,14 +23,21 @@ from accounts.services.imports import (
     import_check_role,
     import_start,
     import_template_csv,
+    import_upload_read,
 )
 
 RECENT_JOBS = 20
 
 
 class ImportForm(ServiceForm):
-    kind = forms.ChoiceField(choices=ImportJob.Kind.choices, label="What to import")
-    file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, header row first.")
+    kind = forms.ChoiceField(choices=ImportJob.Kind.choices, label=_("What to import"))
+    file = forms.FileField(label=_("CSV file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "UTF-8, comma-separated, header row first; at most %(size)s."
+        ) % {"size": filesizeformat(settings.CSV_IMPORT_MAX_BYTES)}
 
 
 def _forbidden(request, message: str) -> HttpResponse:
@@ -58,7 +67,7 @@ def import_page(request):
                 job = import_start(
                     user=request.user,
                     kind=form.cleaned_data["kind"],
-                    raw=upload.read(),
+                    raw=import_upload_read(upload),
                     filename=upload.name,
                 )
             except ImportRejected as exc:

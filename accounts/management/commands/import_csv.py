@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from abm.exceptions import ApplicationError
 from accounts.models import ImportJob, User
-from accounts.services.imports import ImportRejected, import_start
+from accounts.services.imports import ImportRejected, import_size_check, import_start
 
 
 class Command(BaseCommand):
@@ -34,6 +34,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user is called {as_user}.")
         try:
+            import_size_check(file.stat().st_size)  # before the file is read into memory
             job = import_start(
                 user=user, kind=kind, raw=file.read_bytes(), filename=file.name, inline=True
             )

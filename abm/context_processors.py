@@ -16,6 +16,7 @@ NAV_ITEMS = [
     (_("Opportunities"), "accounts:opportunity_list", "/opportunities/", None),
     (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
     (_("Emails"), "sales_actions:template_list", "/emails/", None),
+    (_("Analytics"), "analytics:index", "/analytics/", None),
     (_("Import"), "accounts:import", "/import/", permissions.may_import),
 ]
 

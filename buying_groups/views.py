@@ -18,7 +18,6 @@ from abm.exceptions import ApplicationError
 from abm.pages import form_submit, htmx_finish
 from abm.paging import paginate_request_or_first
 from abm.permissions import (
-    may_generate_buying_groups,
     may_manage_group,
     may_manage_marketing,
     may_manage_role_templates,
@@ -84,7 +83,6 @@ def group_list(request):
             "groups": page.items,
             "page": page,
             "engagement_help": engagement_explanation(),
-            "can_generate": may_generate_buying_groups(request.user),
         },
         status=400 if cursor_error else 200,
     )
@@ -380,12 +378,7 @@ def members_roles(request, pk: int):
 @login_required
 def template_list(request):
     return render(
-        request,
-        "buying_groups/template_list.html",
-        {
-            "templates": selectors.role_template_list(),
-            "can_manage": may_manage_role_templates(request.user),
-        },
+        request, "buying_groups/template_list.html", {"templates": selectors.role_template_list()}
     )
 
 
@@ -506,7 +499,6 @@ def generate(request):
         {
             "form": form,
             "jobs": GenerationJob.objects.select_related("role_template", "solution_interest")[:10],
-            "can_generate": may_generate_buying_groups(request.user),
         },
     )
 

@@ -222,7 +222,6 @@ def template_detail(request, pk):
             "report": selectors.template_report(template_ids=[template.pk]),
             "senders": selectors.sender_report(template_ids=[template.pk]),
             "can_edit": may_edit_email_template(request.user, template),
-            "can_approve": may_approve_emails(request.user),
             "can_archive": may_archive_email_template(request.user, template),
             "tabs": _tabs(request, "templates"),
         },

@@ -126,3 +126,22 @@ def test_pages_a_sales_rep_may_not_open_answer_the_styled_403(client, sales_rep,
 def test_the_same_pages_open_for_an_admin(client, admin, url):
     client.force_login(admin)
     assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("url", "marketing_only"),
+    [
+        ("/buying-groups/", [b"Generate groups"]),
+        ("/buying-groups/templates/", [b"Generate groups", b"New role template"]),
+        ("/accounts/", [b"Import CSV"]),
+    ],
+)
+def test_pages_offer_marketing_actions_only_to_who_may_use_them(
+    client, marketer, sales_rep, url, marketing_only
+):
+    client.force_login(marketer)
+    page = client.get(url)
+    assert page.status_code == 200 and all(text in page.content for text in marketing_only)
+    client.force_login(sales_rep)
+    page = client.get(url)
+    assert page.status_code == 200 and not any(text in page.content for text in marketing_only)

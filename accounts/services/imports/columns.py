@@ -57,16 +57,20 @@ def column(
     header: str | None = None,
     parser=None,
     required: str | None = None,
+    unique: str | None = None,
     updates: bool = True,
     **options,
 ) -> Column:
     """A column for ``model.field_name``; its parser comes from the field unless given.
 
     ``required`` is the message for a blank cell; a field that must have a value (not
-    ``blank`` and without a default) needs one.
+    ``blank`` and without a default) needs one. ``unique`` is the message for a value
+    another row of the file already has (``%(value)s``, ``%(row)s``).
     """
     model_field = model._meta.get_field(field_name)
     parse = parser(model_field) if parser else field_parser(model_field, **options)
+    if unique:
+        parse = unique_in_file(parse, column=header or field_name, message=unique)
     if required is None and not model_field.blank and not model_field.has_default():
         raise ValueError(f"{model.__name__}.{field_name} needs a value: say what a blank means.")
     return Column(
@@ -79,17 +83,13 @@ def column(
 
 
 def _account_columns() -> list[Column]:
-    domain = column(Account, "domain", parser=domain_parser)
     return [
         column(Account, "name", required=_("An account needs a name.")),
-        Column(
-            name="domain",
-            field=domain.field,
-            parse=unique_in_file(
-                domain.parse,
-                column="domain",
-                message=_("The domain %(value)s is also on row %(row)s."),
-            ),
+        column(
+            Account,
+            "domain",
+            parser=domain_parser,
+            unique=_("The domain %(value)s is also on row %(row)s."),
         ),
         column(Account, "industry"),
         column(Account, "employee_count"),
@@ -103,21 +103,15 @@ def _account_columns() -> list[Column]:
 
 
 def _contact_columns() -> list[Column]:
-    email = column(
-        Contact, "email", parser=email_parser, required=_("A contact needs an email address.")
-    )
     return [
         column(Contact, "first_name"),
         column(Contact, "last_name"),
-        Column(
-            name="email",
-            field=email.field,
-            parse=unique_in_file(
-                email.parse,
-                column="email",
-                message=_("The email %(value)s is also on row %(row)s."),
-            ),
-            required=email.required,
+        column(
+            Contact,
+            "email",
+            parser=email_parser,
+            required=_("A contact needs an email address."),
+            unique=_("The email %(value)s is also on row %(row)s."),
             updates=False,  # the key rows are matched by
         ),
         column(Contact, "title"),

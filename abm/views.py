@@ -41,8 +41,12 @@ def _back_url(request) -> str:
     return ""
 
 
-def _error_page(request, status: int, detail, context: dict | None = None) -> HttpResponse:
+def error_response(request, status: int, detail, context: dict | None = None) -> HttpResponse:
     """JSON ``{"detail": ...}`` for the API, else the styled ``<status>.html``.
+
+    Views and middleware that answer an error themselves call this too, so every error
+    looks alike: ``error_response(request, 400, message, {"exception": message})`` shows
+    the message on the 400 and 403 pages.
 
     The page is rendered with the request (navigation, user) when that works, and without
     it when it does not: an error page must not fail because the database or the session
@@ -61,12 +65,12 @@ def _error_page(request, status: int, detail, context: dict | None = None) -> Ht
 
 
 def bad_request(request, exception=None):
-    return _error_page(request, 400, _("Bad request."))
+    return error_response(request, 400, _("Bad request."))
 
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception is not None and str(exception) else ""
-    return _error_page(
+    return error_response(
         request,
         403,
         message or _("You do not have permission to perform this action."),
@@ -75,8 +79,8 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return _error_page(request, 404, _("Not found."))
+    return error_response(request, 404, _("Not found."))
 
 
 def server_error(request):
-    return _error_page(request, 500, _("Server error."))
+    return error_response(request, 500, _("Server error."))

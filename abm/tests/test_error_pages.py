@@ -109,3 +109,15 @@ def test_api_400_is_json(browser):
     response = browser.get("/api/v1/test-errors/suspicious/")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request."}
+
+
+def test_error_response_shows_a_given_message_on_the_page(rf, marketer):
+    from abm.views import error_response
+
+    request = rf.get("/somewhere/")
+    request.user = marketer
+    message = "The parameter q holds a NUL character."
+    response = error_response(request, 400, message, {"exception": message})
+    assert response.status_code == 400 and message in response.content.decode()
+    api = error_response(rf.get("/api/v1/x/"), 400, message)
+    assert api.status_code == 400 and api["Content-Type"] == "application/json"

@@ -25,10 +25,15 @@ Using it from a page (the rows, then ``{% include "components/pagination.html" %
     # page.items: the rows; page.next_url / page.previous_url: links ('' when none);
     # page.has_next / page.has_previous; the cursor travels in ``?cursor=``.
 
-A list with sortable headers: ``sort_choose(request, SORTS, default="name")`` picks the
-``Sort`` the request asks for (``?sort=-fit``) and ``sort_headers(...)`` gives each
-header's label, state and link. Below the pages, ``paginate(queryset, ordering=…,
-cursor=…, size=…)`` is the core the others call. For the API, ``KeysetPagination``
+A bad cursor raises ``InvalidCursor`` out of ``paginate_request``; left alone it is a
+400 page. ``paginate_request_or_first`` returns ``(page, reason)`` instead: the first
+page and the reason to show, for a view that answers ``status=400`` with the list.
+
+A filtered list with sortable headers (the record lists) is one call:
+``list_page(request, queryset=…, filterset_class=…, sorts={"name": Sort(...)},
+default_sort="name")`` returns the template's context (rows, page, total, headers…);
+``sort_choose`` and ``sort_headers`` are its parts. Below all of them,
+``paginate(queryset, ordering=…, cursor=…, size=…)`` is the core. For the API, ``KeysetPagination``
 (``REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"]``) keys the cursor on the whole
 ``?ordering=`` of DRF's ``OrderingFilter``; its answers keep DRF's cursor shape
 ``{"next", "previous", "results"}``.
@@ -479,16 +484,23 @@ def paginate_request(
     return page
 
 
-def paginate_request_or_first(request, queryset, **kwargs) -> tuple[Page, str]:
-    """``paginate_request``, or the first page and the message when the cursor is not valid.
+def paginate_request_or_first(
+    request,
+    queryset: QuerySet,
+    *,
+    ordering: Iterable[str | Key],
+    size: int = PAGE_SIZE,
+    param: str = CURSOR_PARAM,
+) -> tuple[Page, str]:
+    """``paginate_request``, or the first page and the reason when the cursor is not valid.
 
-    The view answers the message with status 400 (the list stays usable).
+    The view answers the reason with status 400 (the list stays usable).
     """
+    ordering = tuple(ordering)
     try:
-        return paginate_request(request, queryset, **kwargs), ""
+        return paginate_request(request, queryset, ordering=ordering, size=size, param=param), ""
     except InvalidCursor as exc:
-        param = kwargs.get("param", CURSOR_PARAM)
-        page = paginate(queryset, ordering=kwargs["ordering"], size=kwargs.get("size", PAGE_SIZE))
+        page = paginate(queryset, ordering=ordering, size=size)
         page_links(request, page, param=param)
         return page, exc.message
 

@@ -6,6 +6,7 @@ import pytest
 from django.core import signing
 from django.core.exceptions import BadRequest
 from django.db.models.functions import Lower
+from django.http import HttpResponse
 
 from abm.exceptions import ApplicationError
 from abm.paging import (
@@ -143,3 +144,18 @@ def test_one_query_per_page(deals, django_assert_num_queries):
     first = paginate(deals, ordering=["close_date"], size=4)
     with django_assert_num_queries(1):
         paginate(deals, ordering=["close_date"], cursor=first.next_cursor, size=4)
+
+
+def test_a_page_view_that_lets_a_bad_cursor_through_answers_400(rf):
+    from django.core.handlers.exception import convert_exception_to_response
+
+    from abm.paging import paginate_request
+
+    def view(request):
+        page = paginate_request(request, Account.objects.all(), ordering=["name"])
+        return HttpResponse(str(len(page)))
+
+    handler = convert_exception_to_response(view)
+
+    assert handler(rf.get("/x/")).status_code == 200
+    assert handler(rf.get("/x/", {"cursor": "forged"})).status_code == 400

@@ -36,6 +36,7 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "abm.views.csrf_failure"  # the styled 403 page (JSON under /api/)
 # Unset, SITE_URL follows the address `make run` serves on (RUN_HOST/RUN_PORT, set by the
 # Makefile), so links in mail and the seed's output name the right port.
 _RUN_HOST = env("RUN_HOST", default="127.0.0.1")

@@ -84,3 +84,11 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return error_response(request, 500, _("Server error."))
+
+
+def csrf_failure(request, reason=""):
+    """A form whose CSRF token is missing or stale (often an expired session): the 403 page."""
+    message = _(
+        "This form has expired or was sent from another site. Reload the page and try again."
+    )
+    return error_response(request, 403, message, {"exception": message})

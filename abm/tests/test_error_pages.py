@@ -121,3 +121,12 @@ def test_error_response_shows_a_given_message_on_the_page(rf, marketer):
     assert response.status_code == 400 and message in response.content.decode()
     api = error_response(rf.get("/api/v1/x/"), 400, message)
     assert api.status_code == 400 and api["Content-Type"] == "application/json"
+
+
+@override_settings(DEBUG=False)
+def test_a_stale_csrf_token_gets_the_styled_403(marketer):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(marketer)
+    response = browser.post("/emails/templates/new/", {"name": "x"})
+    body = response.content.decode()
+    assert response.status_code == 403 and "Reload the page" in body and "mainnav" in body

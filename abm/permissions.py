@@ -268,8 +268,3 @@ MayManageTargetingRules = predicate_permission(
     _("Only marketers and admins can manage targeting rules."),
     name="MayManageTargetingRules",
 )
-MayManageWorkspaces = predicate_permission(
-    may_manage_workspaces,
-    _("Only marketers and admins can manage workspaces."),
-    name="MayManageWorkspaces",
-)

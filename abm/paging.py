@@ -636,6 +636,21 @@ class KeysetPagination(CursorPagination):
             maximum=self.max_page_size,
         )
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1  # larger than the maximum is capped
+                parameter["description"] = str(
+                    _("Rows per page (default %(default)d); more than %(max)d gives %(max)d.")
+                    % {"max": self.max_page_size, "default": self.page_size}
+                )
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = str(
+                    _("The `next` or `previous` link's cursor; any other value is a 400.")
+                )
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.base_url = request.build_absolute_uri()

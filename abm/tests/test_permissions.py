@@ -145,3 +145,13 @@ def test_pages_offer_marketing_actions_only_to_who_may_use_them(
     client.force_login(sales_rep)
     page = client.get(url)
     assert page.status_code == 200 and not any(text in page.content for text in marketing_only)
+
+
+@override_settings(DEBUG=False)
+def test_the_rule_preview_page_has_the_apis_role_check(client, marketer, sales_rep):
+    url = reverse("targets:rule_preview")
+    data = {"name": "Big", "field_0": "employees", "op_0": ">=", "value_0": "100"}
+    client.force_login(sales_rep)
+    assert client.post(url, data).status_code == 403
+    client.force_login(marketer)
+    assert client.post(url, data).status_code == 200

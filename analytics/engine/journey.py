@@ -173,8 +173,7 @@ def timeline(settings: dict) -> list[dict]:
         "SELECT a.id, a.occurred_at, a.type, a.subject, a.content_type, a.channel, "
         f"a.campaign_id, a.contact_id FROM ({scope.text}) u {activity_join(container, 'u.id')}"
         " WHERE a.is_bot = %s",
-        *scope.params,
-        False,
+        [*scope.params, False],
     )
     if start:
         sql.add(" AND a.occurred_at >= %s", dialect.dt(start))

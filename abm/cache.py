@@ -2,9 +2,10 @@
 
 The hub uses its cache for hints only (debounce keys, API throttles, the worker
 heartbeat): nothing in it is the only copy of anything. So while Redis is down a read
-misses, a write is dropped and ``add`` answers False ("someone else holds the key"),
-each logged, and a request never answers 500 for want of a cache. Other Redis errors
-(a wrong type, a script error) still raise: they are bugs, not outages.
+misses, a write is dropped, ``add`` answers False ("someone else holds the key") and
+``incr`` raises ValueError as for a missing key, each logged, and a request never
+answers 500 for want of a cache. Other Redis errors (a wrong type, a script error) still
+raise: they are bugs, not outages.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ class ResilientRedisCacheClient(RedisCacheClient):
     delete_many = _degrade(None)(RedisCacheClient.delete_many)
     get_many = _degrade(dict)(RedisCacheClient.get_many)
     clear = _degrade(False)(RedisCacheClient.clear)
+
+    def incr(self, key, delta):
+        # Django's contract for a key it cannot find: ValueError (callers re-create it).
+        try:
+            return super().incr(key, delta)
+        except OUTAGE_ERRORS as exc:
+            log.warning("cache incr skipped, Redis unreachable: %s", exc)
+            raise ValueError(f"Key '{key}' not found (Redis unreachable)") from exc
 
     def get(self, key, default):
         try:

@@ -1,10 +1,48 @@
 """The Celery app and every beat schedule of ABM Hub."""
 
+import logging
 import os
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abm.settings")
+
+log = logging.getLogger(__name__)
+
+
+def _survive_redis_loss_with_unacked_messages() -> None:
+    """Keep a worker alive when Redis goes away while it holds unacknowledged messages.
+
+    kombu 5.7's Redis transport closes the transport before the channel on a lost
+    connection; the channel then tries to hand its unacknowledged messages back through
+    the closed transport and the worker dies ("Unrecoverable error: AttributeError:
+    'NoneType' object has no attribute 'hostname'"), found by tests/test_outage.py. With
+    no transport there is nowhere to hand them back to: skip it. If Redis kept them, the
+    next consumer restores them after the visibility timeout; if Redis lost them, what they
+    stood for is marked in the database and beat's catch-up does it.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    restore_unacked = kombu_redis.QoS.restore_unacked
+    if getattr(restore_unacked, "abm_patched", False):
+        return
+
+    def restore_unacked_unless_closed(self, client=None):
+        if client is None and getattr(self.channel.connection, "client", None) is None:
+            log.warning(
+                "broker connection closed: %d unacknowledged message(s) left to the "
+                "visibility timeout",
+                len(self._delivered),
+            )
+            self._delivered.clear()
+            return None
+        return restore_unacked(self, client)
+
+    restore_unacked_unless_closed.abm_patched = True
+    kombu_redis.QoS.restore_unacked = restore_unacked_unless_closed
+
+
+_survive_redis_loss_with_unacked_messages()
 
 # Every task, ours or Celery's, gets the hub's retry policy (abm.tasks.HubTask): retries
 # on the real transient errors only, with Celery's backoff and jitter, at most 5 times.
@@ -47,6 +85,21 @@ app.conf.beat_schedule = {
     },
     "buying-groups-scores-recompute-all": {
         "task": "buying_groups.scores_recompute_all_task",
+        "schedule": 3600.0,
+    },
+    # Account health: the catch-up behind the debounced refresh each commit queues, and the
+    # full recompute (recency decays with time; buying-group scores change in their worker).
+    # Upsell intent decays with time too: recomputed with the same rhythm.
+    "account-health-refresh-dirty": {
+        "task": "analytics.health_refresh_dirty_task",
+        "schedule": 60.0,
+    },
+    "account-health-recompute-all": {
+        "task": "analytics.health_recompute_all_task",
+        "schedule": 3600.0,
+    },
+    "upsell-intent-refresh": {
+        "task": "analytics.upsell_intent_refresh_task",
         "schedule": 3600.0,
     },
 }

@@ -193,6 +193,8 @@ def test_the_redis_cache_misses_and_drops_writes_while_redis_is_down(caplog):
         assert cache.delete("k") is False
         assert cache.get_many(["a", "b"]) == {}
         assert cache.has_key("k") is False
+        with pytest.raises(ValueError):
+            cache.incr("k")
     assert "Redis unreachable" in caplog.text
 
 

@@ -12,3 +12,9 @@ class AnalyticsConfig(AppConfig):
         # Any write the hub announces (activities, deals, leads, targets) makes cached
         # analysis results stale: the data version they are keyed by moves on.
         changes_register(data_version_bump)
+
+        # Account health: what a commit touched is recomputed by the insights worker.
+        import analytics.insights.tasks  # noqa: F401  (registers the insights tasks)
+        from analytics.insights.health import health_changes_listener
+
+        changes_register(health_changes_listener)

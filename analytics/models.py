@@ -78,3 +78,8 @@ class EntityListItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entity_list", "entity_id"], name="entity_list_unique")
         ]
+
+
+# The insights workers' table lives with its code (analytics/insights/); imported here so
+# Django registers it with the analytics app.
+from analytics.insights.models import AccountProductIntent  # noqa: E402, F401

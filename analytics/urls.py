@@ -18,3 +18,17 @@ urlpatterns = [
     path("lists/<int:pk>/delete/", views.list_delete, name="list_delete"),
 ]
 # "analytics-insights" appends its pages (impact, pipeline, health, upsell) below.
+
+from analytics.insights import views as insights  # noqa: E402
+
+urlpatterns += [
+    path("insights/impact/", insights.impact_page, name="impact"),
+    path("insights/impact.csv", insights.impact_csv, name="impact_csv"),
+    path("insights/pipeline/", insights.pipeline_page, name="pipeline"),
+    path("insights/pipeline.csv", insights.pipeline_csv, name="pipeline_csv"),
+    path("insights/health/", insights.health_page, name="health"),
+    path("insights/health.csv", insights.health_csv, name="health_csv"),
+    path("insights/health/<int:account_id>/", insights.health_account_page, name="health_account"),
+    path("insights/upsell/", insights.upsell_page, name="upsell"),
+    path("insights/upsell.csv", insights.upsell_csv, name="upsell_csv"),
+]

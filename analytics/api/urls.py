@@ -18,3 +18,17 @@ urlpatterns = [
     *router.urls,
 ]
 # "analytics-insights" appends its routes (impact, pipeline, health, upsell) below.
+
+from analytics.insights import api as insights  # noqa: E402
+
+urlpatterns += [
+    path("analytics/impact/", insights.ImpactView.as_view(), name="analytics-impact"),
+    path("analytics/pipeline/", insights.PipelineView.as_view(), name="analytics-pipeline"),
+    path("analytics/health/", insights.HealthView.as_view(), name="analytics-health"),
+    path(
+        "analytics/health/<int:account_id>/",
+        insights.AccountHealthView.as_view(),
+        name="analytics-account-health",
+    ),
+    path("analytics/upsell/", insights.UpsellView.as_view(), name="analytics-upsell"),
+]

@@ -24,6 +24,7 @@ from abm.paging import KeysetPagination
 from abm.permissions import RolePermission
 from accounts import services
 from accounts.api import serializers as s
+from accounts.api.stage_history import OpportunityStageChangeSerializer
 from accounts.filters import (
     AccountFilter,
     ActivityFilter,
@@ -47,6 +48,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.selectors.stages import opportunity_stage_history
 from accounts.services.activities import (
     ActivityInput,
     ActivityItemRejected,
@@ -216,6 +218,16 @@ class OpportunityViewSet(ServiceViewSet):
     update_service = services.opportunity_update
     delete_service = services.opportunity_delete
     instance_arg = "opportunity"
+
+    @extend_schema(
+        responses={200: OpportunityStageChangeSerializer(many=True), 404: ERROR_RESPONSES[404]},
+        summary="The deal's stage history",
+    )
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
+    def stage_history(self, request, pk=None):
+        """Every stage the deal entered, oldest first (read-only; the services write it)."""
+        rows = opportunity_stage_history(opportunity=self.get_object())
+        return Response(OpportunityStageChangeSerializer(rows, many=True).data)
 
 
 @_write_schema(s.CampaignSerializer)

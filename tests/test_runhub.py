@@ -114,3 +114,28 @@ def test_the_hub_starts_a_worker_and_beat_only_with_a_broker(settings, tmp_path)
     assert beat[5] == "beat"
     assert beat[-1] == f"--schedule={os.path.join(tmp_path, 'var', 'celerybeat-schedule')}"
     assert (tmp_path / "var").is_dir()
+
+
+def test_the_procfile_runs_what_docker_compose_runs():
+    """The Procfile (for Procfile runners) and docker-compose.yml name the same commands."""
+    import shlex
+
+    import yaml
+
+    repo = Path(__file__).resolve().parent.parent
+    procfile = {}
+    for line in (repo / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            procfile[name] = shlex.split(command.strip().replace("${PORT:-8000}", "8000"))
+    services = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]
+
+    def compose(name: str) -> list[str]:
+        command = services[name]["command"]
+        return [part.replace("/app/", "") for part in command]
+
+    assert set(procfile) == {"web", "worker", "beat"}
+    assert procfile["worker"] == compose("worker")
+    assert procfile["beat"] == compose("beat")
+    assert procfile["web"][:2] == compose("web")[:2] == ["sh", "-c"]
+    assert procfile["web"][2].split() == compose("web")[2].split()

@@ -6,6 +6,14 @@ beside it. Ctrl-C (or SIGTERM) stops all of them; if one of them dies, the other
 stopped too, and runhub exits with its code. No child outlives runhub: each child runs in
 its own process group, which runhub signals as a whole, and the kernel sends each direct
 child SIGTERM should runhub itself be killed.
+
+Why not a ``Procfile`` run by honcho (the ``Procfile`` exists, for production readers)?
+honcho also starts each process in its own session and signals the group, and stops the
+others when one exits; but it runs a fixed list (the embedded default must start the web
+server alone), gives a Celery warm shutdown a fixed 5 s before SIGKILL, leaves its children
+behind when it is itself SIGKILLed (no parent-death signal), prints no banner (where the
+data lives, who can sign in), and would add a dependency to replace ~150 lines that
+tests/test_runhub.py already proves.
 """
 
 from __future__ import annotations

@@ -213,3 +213,22 @@ def test_the_redis_cache_is_configured_with_short_timeouts(settings):
         assert configured.CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"] <= 3
     finally:
         reload(hub_settings)
+
+
+def test_a_worker_that_loses_redis_with_unacked_messages_survives(caplog):
+    """kombu 5.7 hands unacked messages back through an already closed transport and the
+    worker dies; abm.celery skips that (found by tests/test_outage.py)."""
+    from kombu.transport import redis as kombu_redis
+
+    assert getattr(kombu_redis.QoS.restore_unacked, "abm_patched", False)
+    qos = kombu_redis.QoS.__new__(kombu_redis.QoS)
+    qos.channel = mock.Mock()
+    qos.channel.connection.client = None  # what the closed transport leaves
+    qos._delivered = {"tag-1": object(), "tag-2": object()}
+
+    with caplog.at_level(logging.WARNING, logger="abm.celery"):
+        assert qos.restore_unacked() is None
+
+    assert qos._delivered == {}
+    assert "2 unacknowledged message(s)" in caplog.text
+    qos.channel.conn_or_acquire.assert_not_called()

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "abm.middleware.UnstorableInputMiddleware",  # NUL / lone surrogate in input: a 400
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,9 +238,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "abm.filters.HubFilterBackend",  # an invalid filter value is a 400
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
+    ],
+    # JSON bodies (NUL characters, lone surrogates and deep nesting refused); multipart
+    # for uploads only.
+    "DEFAULT_PARSER_CLASSES": [
+        "abm.parsers.SafeJSONParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "abm.paging.KeysetPagination",
     "PAGE_SIZE": 50,
@@ -250,6 +257,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+
+# Request limits of the API (answered with a 400 naming the field).
+ACTIVITY_METADATA_MAX_BYTES = 16 * 1024  # an activity's metadata, as compact JSON
+JSON_MAX_DEPTH = 64  # nesting of a JSON request body
+IDEMPOTENCY_KEY_TTL_HOURS = 24  # how long a retried POST answers as the first did
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ABM Hub API",

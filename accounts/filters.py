@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import F, Q
 
+from abm.filters import CheckedDateTimeFilter, HubFilterSet, StrictBooleanFilter
 from accounts.models import (
     BUYING_ROLE_BITS,
     Account,
@@ -19,14 +20,14 @@ from accounts.models import (
 )
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     industry = django_filters.MultipleChoiceFilter(choices=Industry.choices)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), field_name="owner__team", label="Team"
     )
-    is_target = django_filters.BooleanFilter()
+    is_target = StrictBooleanFilter()
     country = django_filters.CharFilter(lookup_expr="iexact")
     fit_score_min = django_filters.NumberFilter(field_name="fit_score", lookup_expr="gte")
     fit_score_max = django_filters.NumberFilter(field_name="fit_score", lookup_expr="lte")
@@ -44,7 +45,7 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value))
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     account = django_filters.NumberFilter(field_name="account_id", label="Primary account")
     associated_account = django_filters.NumberFilter(
@@ -54,8 +55,8 @@ class ContactFilter(django_filters.FilterSet):
     buying_role = django_filters.ChoiceFilter(
         choices=BuyingRole.choices, method="filter_role", label="Buying role"
     )
-    allow_email = django_filters.BooleanFilter()
-    allow_bulk_email = django_filters.BooleanFilter()
+    allow_email = StrictBooleanFilter()
+    allow_bulk_email = StrictBooleanFilter()
     legal_basis = django_filters.ChoiceFilter(choices=Contact.LegalBasis.choices)
     email = django_filters.CharFilter(lookup_expr="iexact")
 
@@ -93,7 +94,7 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.alias(_role_bit=F("buying_roles_mask").bitand(bit)).filter(_role_bit=bit)
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
@@ -118,10 +119,10 @@ class LeadFilter(django_filters.FilterSet):
         )
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     stage = django_filters.MultipleChoiceFilter(choices=Opportunity.Stage.choices)
-    is_open = django_filters.BooleanFilter(method="filter_open", label="Open")
+    is_open = StrictBooleanFilter(method="filter_open", label="Open")
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     account = django_filters.NumberFilter(field_name="account_id")
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
@@ -146,7 +147,7 @@ class OpportunityFilter(django_filters.FilterSet):
         return queryset.exclude(closed) if value else queryset.filter(closed)
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(HubFilterSet):
     type = django_filters.MultipleChoiceFilter(choices=Activity.Type.choices)
     contact = django_filters.NumberFilter(field_name="contact_id")
     account = django_filters.NumberFilter(field_name="account_id")
@@ -154,9 +155,9 @@ class ActivityFilter(django_filters.FilterSet):
     campaign = django_filters.NumberFilter(field_name="campaign_id")
     initiated_by = django_filters.ChoiceFilter(choices=Activity.InitiatedBy.choices)
     channel = django_filters.ChoiceFilter(choices=Activity.Channel.choices)
-    is_bot = django_filters.BooleanFilter()
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    is_bot = StrictBooleanFilter()
+    occurred_after = CheckedDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = CheckedDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Activity
@@ -172,7 +173,7 @@ class ActivityFilter(django_filters.FilterSet):
         ]
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(HubFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
     channel = django_filters.ChoiceFilter(choices=Campaign.Channel.choices)
     active_on = django_filters.DateFilter(method="filter_active", label="Active on")
@@ -188,7 +189,7 @@ class CampaignFilter(django_filters.FilterSet):
         )
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(HubFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
 
     class Meta:

@@ -2,11 +2,12 @@
 
 import django_filters
 
+from abm.filters import HubFilterSet
 from accounts.models import Account, Product
 from buying_groups.models import BuyingGroup, RoleTemplate, Stage
 
 
-class BuyingGroupFilter(django_filters.FilterSet):
+class BuyingGroupFilter(HubFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
     account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
     account_name = django_filters.CharFilter(
@@ -37,7 +38,7 @@ class BuyingGroupFilter(django_filters.FilterSet):
         fields = ["q", "account", "product", "stage", "role_template"]
 
 
-class RoleTemplateFilter(django_filters.FilterSet):
+class RoleTemplateFilter(HubFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
     solution_interest = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
 

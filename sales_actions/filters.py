@@ -2,10 +2,11 @@
 
 import django_filters
 
+from abm.filters import HubFilterSet
 from sales_actions.models import EmailTemplate, SalesEmail
 
 
-class SalesEmailFilter(django_filters.FilterSet):
+class SalesEmailFilter(HubFilterSet):
     contact = django_filters.NumberFilter(field_name="contact_id")
     account = django_filters.NumberFilter(field_name="account_id")
     template = django_filters.NumberFilter(field_name="template_id")
@@ -17,7 +18,7 @@ class SalesEmailFilter(django_filters.FilterSet):
         fields = ["contact", "account", "template", "sender", "status"]
 
 
-class EmailTemplateFilter(django_filters.FilterSet):
+class EmailTemplateFilter(HubFilterSet):
     workspace = django_filters.NumberFilter(field_name="workspace_id")
     status = django_filters.ChoiceFilter(choices=EmailTemplate.Status.choices)
     kind = django_filters.ChoiceFilter(choices=EmailTemplate.Kind.choices)

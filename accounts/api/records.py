@@ -1,10 +1,9 @@
 """Routes of the CRM core API under ``/api/v1/``."""
 
-from rest_framework.routers import SimpleRouter
-
+from abm.routers import HubRouter
 from accounts.api import views
 
-router = SimpleRouter()
+router = HubRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("leads", views.LeadViewSet, basename="lead")

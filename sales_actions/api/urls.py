@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from abm.routers import HubRouter
 from sales_actions.api import views
 
-router = SimpleRouter()
+router = HubRouter()
 router.register("workspaces", views.WorkspaceViewSet, basename="workspace")
 router.register("email-templates", views.EmailTemplateViewSet, basename="email-template")
 router.register("sales-emails", views.SalesEmailViewSet, basename="sales-email")

@@ -1,0 +1,101 @@
+"""The base of every FilterSet: a filter value it cannot use is an error, never ignored.
+
+django-filter reads ``?is_active=maybe`` as "no filter" and passes a time-zone offset
+such as ``-17:00`` (Python allows ±24 h, PostgreSQL ±15:59:59) through to the database.
+Here both are form errors, which the API's filter backend answers with a 400 naming
+the parameter and the list pages show beside the filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import BooleanWidget
+
+# PostgreSQL's limit for a time-zone displacement.
+MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59, seconds=59)
+TRUE_VALUES = {"true", "1", "yes", "on"}
+FALSE_VALUES = {"false", "0", "no", "off"}
+
+
+class StrictBooleanWidget(BooleanWidget):
+    """Hands an unrecognised value on to the field (which refuses it) instead of None."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        return value
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = StrictBooleanWidget
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class CheckedDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time whose offset PostgreSQL accepts, handed on in UTC."""
+
+    default_error_messages = {
+        "offset": _("Use a time-zone offset from -15:59 to +15:59 (or Z)."),
+        "range": _("This date-time is out of range."),
+    }
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or result.tzinfo is None:
+            return result
+        offset = result.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(self.error_messages["offset"], code="offset")
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(self.error_messages["range"], code="range") from exc
+
+
+class CheckedDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = CheckedDateTimeField
+
+
+class HubFilterSet(django_filters.FilterSet):
+    """FilterSet whose generated boolean and date-time filters refuse what they cannot use."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateTimeField: {"filter_class": CheckedDateTimeFilter},
+    }
+
+
+class HubFilterBackend(DjangoFilterBackend):
+    """DRF filter backend: invalid filter values are a 400 naming the parameter (also for
+    views that only list ``filterset_fields``)."""
+
+    filterset_base = HubFilterSet
+    raise_exception = True

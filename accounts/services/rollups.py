@@ -11,8 +11,10 @@ associated with it through ContactAccount:
 
 - contacts_count: associated contacts;
 - open_deals_count / open_deal_value: its opportunities not closed won / lost;
-- last_touch_at: latest user-initiated 1:1 email, call or meeting with its contacts
-  (up to now: a meeting booked for tomorrow is not a touch yet);
+- last_touch_at: latest 1:1 touch with its contacts: a call, a meeting, or an email a user
+  sent to that person; a marketing send (a campaign email, a marketing-kind template from
+  the outbox) is not one (see ``one_to_one_touch``). Up to now: a meeting booked for
+  tomorrow is not a touch yet;
 - last_engagement_at: latest contact-initiated form, document view or web visit
   (bots left out); last_engagement_consented_at: the same from contacts whose legal
   basis is not ``none`` (what the page shows in GDPR mode);
@@ -100,6 +102,29 @@ def _empty(account_id: int, now: datetime, is_target: bool = False) -> dict:
     }
 
 
+def one_to_one_touch(*, prefix: str = "") -> Q:
+    """A 1:1 touch (HubSpot's "last contacted"): a call, a meeting, or an email one of our
+    users sent to that person. A marketing send is not one: an email of a campaign, or a
+    marketing-kind template sent through the outbox (which may go to a whole account).
+
+    ``prefix`` reaches activities through a relation (``contact__activities__``).
+    """
+    f = {
+        name: f"{prefix}{name}"
+        for name in ("type", "type__in", "initiated_by", "campaign__isnull", "metadata")
+    }
+    marketing_outbox = Q(**{f"{f['metadata']}__has_key": "sales_email"}) & Q(
+        **{f"{f['metadata']}__kind": "marketing"}
+    )
+    personal_email = (
+        Q(**{f["type"]: Activity.Type.EMAIL_SENT, f["campaign__isnull"]: True}) & ~marketing_outbox
+    )
+    other_touches = [t for t in TOUCH_TYPES if t != Activity.Type.EMAIL_SENT]
+    return Q(**{f["initiated_by"]: Activity.InitiatedBy.USER}) & (
+        Q(**{f["type__in"]: other_touches}) | personal_email
+    )
+
+
 def _earliest(*values):
     present = [v for v in values if v is not None]
     return min(present) if present else None
@@ -137,10 +162,8 @@ def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) 
         r["has_any_buying_role"] = row["any_role"] > 0
 
     # Activities of its contacts.
-    touch = Q(
-        contact__activities__type__in=TOUCH_TYPES,
-        contact__activities__initiated_by=Activity.InitiatedBy.USER,
-        contact__activities__occurred_at__lte=now,
+    touch = one_to_one_touch(prefix="contact__activities__") & Q(
+        contact__activities__occurred_at__lte=now
     )
     engagement = Q(
         contact__activities__type__in=ENGAGEMENT_TYPES,

@@ -287,6 +287,12 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "accounts.models.Task.Status",
         "EmailTemplateKindEnum": "sales_actions.models.EmailTemplate.Kind",
         "ImportJobKindEnum": "accounts.models.ImportJob.Kind",
+        "OpportunityStageEnum": "accounts.models.Opportunity.Stage",
+        "AnalysisKindEnum": "analytics.models.SavedAnalysis.Kind",
+        "AnalyticsEventKindEnum": "analytics.validation.KIND_CHOICES",
+        "AnalyticsContainerEnum": "analytics.models.Container",
+        "CohortContainerEnum": "analytics.validation.COHORT_CONTAINERS",
+        "FlowContainerEnum": "analytics.validation.FLOW_CONTAINERS",
     },
 }
 

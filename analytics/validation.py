@@ -22,9 +22,13 @@ LEAD_STATUSES = [
     Lead.Status.NURTURING,
 ]
 MAX_NODES = 12
+COHORT_CONTAINERS = [c for c in Container.choices if c[0] != Container.PERSON]
+FLOW_CONTAINERS = [
+    c for c in Container.choices if c[0] in (Container.ACCOUNT, Container.BUYING_GROUP)
+]
 
 
-class ConditionSerializer(serializers.Serializer):
+class EventConditionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KIND_CHOICES)
     stage = serializers.ChoiceField(
         choices=Opportunity.Stage.choices, required=False, allow_blank=True, default=""
@@ -67,7 +71,7 @@ class ConditionSerializer(serializers.Serializer):
         return data
 
 
-class FiltersSerializer(serializers.Serializer):
+class AnalysisFiltersSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False, allow_null=True, default=None)
     date_to = serializers.DateField(required=False, allow_null=True, default=None)
     industry = serializers.ListField(
@@ -105,16 +109,16 @@ def _check_single(settings: dict) -> None:
         )
 
 
-class NodeSerializer(serializers.Serializer):
+class JourneyNodeSerializer(serializers.Serializer):
     id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,20}$")
     name = serializers.CharField(max_length=80)
     parent = serializers.CharField(required=False, allow_null=True, default=None, max_length=20)
-    condition = ConditionSerializer()
+    condition = EventConditionSerializer()
     x = serializers.FloatField(required=False, allow_null=True, default=None)
     y = serializers.FloatField(required=False, allow_null=True, default=None)
 
 
-class KeyMomentsSerializer(serializers.Serializer):
+class JourneyKeyMomentsSerializer(serializers.Serializer):
     node = serializers.CharField(max_length=20)
     days = serializers.IntegerField(min_value=1, max_value=365, default=30)
     dimension = serializers.ChoiceField(choices=list(DIMENSIONS), default="type")
@@ -122,9 +126,9 @@ class KeyMomentsSerializer(serializers.Serializer):
 
 class JourneySettingsSerializer(serializers.Serializer):
     container = serializers.ChoiceField(choices=Container.choices)
-    nodes = NodeSerializer(many=True, allow_empty=False, max_length=MAX_NODES)
-    key_moments = KeyMomentsSerializer(required=False, allow_null=True, default=None)
-    filters = FiltersSerializer(required=False, default=dict)
+    nodes = JourneyNodeSerializer(many=True, allow_empty=False, max_length=MAX_NODES)
+    key_moments = JourneyKeyMomentsSerializer(required=False, allow_null=True, default=None)
+    filters = AnalysisFiltersSerializer(required=False, default=dict)
 
     def validate(self, data):
         ids = [node["id"] for node in data["nodes"]]
@@ -134,9 +138,8 @@ class JourneySettingsSerializer(serializers.Serializer):
         seen: set[str] = set()
         for index, node in enumerate(data["nodes"]):
             if node["parent"] is not None and node["parent"] not in seen:
-                errors = [{} for _ in data["nodes"]]
-                errors[index] = {"parent": [_("Connect from a node placed before this one.")]}
-                raise serializers.ValidationError({"nodes": errors})
+                message = _("Connect from a node placed before this one.")
+                raise serializers.ValidationError({"nodes": {str(index): {"parent": [message]}}})
             seen.add(node["id"])
         if data.get("key_moments") and data["key_moments"]["node"] not in seen:
             raise serializers.ValidationError({"key_moments": {"node": [_("No such node.")]}})
@@ -144,17 +147,15 @@ class JourneySettingsSerializer(serializers.Serializer):
         return data
 
 
-class MetricSerializer(serializers.Serializer):
-    condition = ConditionSerializer()
+class CohortMetricSerializer(serializers.Serializer):
+    condition = EventConditionSerializer()
     operator = serializers.ChoiceField(choices=["gte", "gt", "eq", "lte", "lt"], default="gte")
     value = serializers.IntegerField(min_value=0, max_value=100_000, default=1)
 
 
 class CohortSettingsSerializer(serializers.Serializer):
-    container = serializers.ChoiceField(
-        choices=[c for c in Container.choices if c[0] != Container.PERSON]
-    )
-    inclusion = MetricSerializer()
+    container = serializers.ChoiceField(choices=COHORT_CONTAINERS)
+    inclusion = CohortMetricSerializer()
     # "return" is a Python keyword: the field is declared below under its JSON name.
     granularity = serializers.ChoiceField(choices=["week", "month"], default="month")
     periods = serializers.IntegerField(min_value=1, max_value=24, default=6)
@@ -163,11 +164,11 @@ class CohortSettingsSerializer(serializers.Serializer):
         choices=["none", "industry", "country", "is_target", "campaign_source", "role_template"],
         default="none",
     )
-    filters = FiltersSerializer(required=False, default=dict)
+    filters = AnalysisFiltersSerializer(required=False, default=dict)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["return"] = MetricSerializer()
+        fields["return"] = CohortMetricSerializer()
         return fields
 
     def validate(self, data):
@@ -197,24 +198,19 @@ class CohortSettingsSerializer(serializers.Serializer):
         return data
 
 
-class AnchorSerializer(serializers.Serializer):
+class FlowAnchorSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["start", "end"], default="end")
     name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    condition = ConditionSerializer()
+    condition = EventConditionSerializer()
 
 
 class FlowSettingsSerializer(serializers.Serializer):
-    container = serializers.ChoiceField(
-        choices=[
-            (Container.ACCOUNT, Container.ACCOUNT.label),
-            (Container.BUYING_GROUP, Container.BUYING_GROUP.label),
-        ]
-    )
+    container = serializers.ChoiceField(choices=FLOW_CONTAINERS)
     dimension = serializers.ChoiceField(choices=list(DIMENSIONS), default="content_type")
-    anchor = AnchorSerializer()
+    anchor = FlowAnchorSerializer()
     columns = serializers.IntegerField(min_value=2, max_value=10, default=5)
     top = serializers.IntegerField(min_value=1, max_value=20, default=5)
-    filters = FiltersSerializer(required=False, default=dict)
+    filters = AnalysisFiltersSerializer(required=False, default=dict)
 
     def validate(self, data):
         _check_single(data)

@@ -49,7 +49,7 @@ class SavedAnalysisSerializer(serializers.ModelSerializer):
         return data
 
 
-class TargetSerializer(serializers.Serializer):
+class DrillTargetSerializer(serializers.Serializer):
     """What was clicked: a journey node, a cohort cell, a flow node or band."""
 
     node = serializers.CharField(required=False, max_length=200)
@@ -68,7 +68,7 @@ class TargetSerializer(serializers.Serializer):
 class DrillSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SavedAnalysis.Kind.choices)
     settings = serializers.JSONField()
-    target = TargetSerializer()
+    target = DrillTargetSerializer()
 
     def validate(self, data):
         try:

@@ -616,3 +616,20 @@ def test_the_command_refuses_a_file_over_the_limit(tmp_path, settings):
     with pytest.raises(CommandError, match="larger than"):
         call_command("import_csv", "accounts", str(path))
     assert Account.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1e999999999", "1e999999999 is out of range: it must be between 0 and 100."),
+        ("NaN", "“NaN” is not a whole number."),
+        ("-Infinity", "“-Infinity” is not a whole number."),
+        ("1e-999999999", "“1e-999999999” is not a whole number."),
+    ],
+)
+def test_extreme_numbers_are_cell_errors_quickly(marketer, cell, message):
+    errors = _rejected(marketer, "accounts", f"name,fit_score,annual_revenue\nA,{cell},{cell}\n")
+    by_column = {e["column"]: e["message"] for e in errors}
+    assert by_column["fit_score"] == message
+    if cell != "1e-999999999":  # a revenue that small rounds to 0.00
+        assert "annual_revenue" in by_column

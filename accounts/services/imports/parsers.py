@@ -148,7 +148,7 @@ def integer_parser(model_field: models.Field) -> Parser:
         number = _number(value)
         if not number.is_finite() or number != number.to_integral_value():
             raise CellError(_("“%(value)s” is not a whole number.") % {"value": value})
-        number = int(number)
+        # Compared as a Decimal first: int("1e999999999") would build a billion-digit number.
         if (low is not None and number < low) or (high is not None and number > high):
             if high is None:
                 bound = _("at least %(low)s") % {"low": low}
@@ -157,10 +157,10 @@ def integer_parser(model_field: models.Field) -> Parser:
             else:
                 bound = _("between %(low)s and %(high)s") % {"low": low, "high": high}
             raise CellError(
-                _("%(number)s is out of range: it must be %(bound)s.")
-                % {"number": number, "bound": bound}
+                _("%(value)s is out of range: it must be %(bound)s.")
+                % {"value": value if number.adjusted() > 30 else int(number), "bound": bound}
             )
-        return number
+        return int(number)
 
     return parse
 
@@ -177,7 +177,7 @@ def decimal_parser(model_field: models.DecimalField, *, minimum: Decimal | None 
         number = _number(value, strip=CURRENCY_SIGNS)
         if not number.is_finite() or (minimum is not None and number < minimum):
             raise CellError(_("“%(value)s” must be a positive number.") % {"value": value})
-        if abs(number) >= ceiling:
+        if number.copy_abs() >= ceiling:  # copy_abs: no context, no Overflow
             raise CellError(_("“%(value)s” is too large.") % {"value": value})
         return number.quantize(quantum)
 

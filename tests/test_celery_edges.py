@@ -232,3 +232,97 @@ def test_a_worker_that_loses_redis_with_unacked_messages_survives(caplog):
     assert qos._delivered == {}
     assert "2 unacknowledged message(s)" in caplog.text
     qos.channel.conn_or_acquire.assert_not_called()
+
+
+# --- A broker that is down while the API writes (no real Redis needed) ---------------------
+
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """Not eager (a worker would run tasks), and every publish fails as with Redis gone."""
+    from celery.app.task import Task
+
+    # Celery reads Django's settings live: patch its conf first, so the value restored
+    # afterwards is the suite's (eager), not the False set just below.
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    failure = kombu.exceptions.OperationalError("Error 111 connecting to redis. Refused.")
+    publish = mock.patch.object(Task, "apply_async", side_effect=failure)
+    with publish as apply_async:
+        yield apply_async
+
+
+@pytest.mark.django_db
+def test_a_committed_write_answers_201_with_the_broker_down_and_keeps_its_marks(
+    api_as, admin, broker_down, django_capture_on_commit_callbacks
+):
+    from accounts.models import AccountRollupDirty, Activity
+    from accounts.tests.factories import ContactFactory
+    from buying_groups.models import DirtyScore
+    from buying_groups.tests.factories import BuyingGroupFactory, MemberFactory
+
+    group = BuyingGroupFactory()
+    contact = ContactFactory(account=group.account)
+    MemberFactory(group=group, contact=contact)
+    client = api_as(admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/activities/",
+            {"contact": contact.pk, "type": "form_submitted", "subject": "once"},
+            format="json",
+        )
+
+    assert response.status_code == 201, response.content
+    assert Activity.objects.filter(subject="once").count() == 1
+    assert broker_down.called  # it tried, and the failure stayed inside
+    # What the workers must do is in the database for beat's catch-up.
+    assert AccountRollupDirty.objects.filter(account_id=group.account_id).exists()
+    assert DirtyScore.objects.filter(kind="contact", object_id=contact.pk).exists()
+    assert DirtyScore.objects.filter(kind="group", object_id=group.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_listener_that_fails_does_not_stop_the_next_one(
+    api_as, admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts.models import Activity
+    from accounts.tests.factories import ContactFactory
+    from buying_groups.models import ContactScore
+
+    def broken(**kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(changes, "_LISTENERS", [broken, *changes._LISTENERS])
+    contact = ContactFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(admin).post(
+            "/api/v1/activities/",
+            {"contact": contact.pk, "type": "form_submitted", "subject": "isolated"},
+            format="json",
+        )
+
+    assert response.status_code == 201
+    assert Activity.objects.filter(subject="isolated").count() == 1
+    # The score listener after the broken one ran (eager flush): the person has a score.
+    assert ContactScore.objects.get(contact=contact).score > 0
+
+
+@pytest.mark.django_db
+def test_a_sales_email_sent_with_the_broker_down_stays_queued_for_the_sweep(
+    sales_rep, broker_down, django_capture_on_commit_callbacks
+):
+    from accounts.tests.factories import ContactFactory
+    from sales_actions import services
+    from sales_actions.models import SalesEmail
+    from sales_actions.tests.factories import EmailTemplateFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.sales_email_send(
+            user=sales_rep, template_id=EmailTemplateFactory().pk, contact_ids=[ContactFactory().pk]
+        )
+
+    email = SalesEmail.objects.get(pk=result.queued[0]["sales_email_id"])
+    assert email.status == "queued"
+    assert broker_down.called

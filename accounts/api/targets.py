@@ -60,6 +60,9 @@ class TargetRowSerializer(serializers.Serializer):
     open_tasks = serializers.IntegerField()
     calls = serializers.IntegerField()
     meetings = serializers.IntegerField()
+    health = serializers.IntegerField(
+        allow_null=True, help_text="Account health 0-100 (null until the worker computed it)."
+    )
     target_since = serializers.DateTimeField(allow_null=True)
     target_source = serializers.CharField()
 
@@ -113,6 +116,7 @@ def row_json(row: dict) -> dict:
         "open_tasks": row["rollup__open_tasks_count"] or 0,
         "calls": row["rollup__calls_count"] or 0,
         "meetings": row["rollup__meetings_count"] or 0,
+        "health": row["rollup__health_score"] if row["rollup__health_computed_at"] else None,
         "target_since": _dt(row["target_since"]),
         "target_source": row["target_source"],
     }

@@ -65,6 +65,8 @@ def sort_fields() -> dict[str, str]:
         "last_touch": "rollup__last_touch_at",
         "last_engagement": engagement_field(),
         "next_scheduled": "rollup__next_scheduled_at",
+        # Written by the analytics health worker; partial index rollup_t_health.
+        "health": "rollup__health_score",
     }
 
 
@@ -214,6 +216,8 @@ ROW_FIELDS = (
     "rollup__open_tasks_count",
     "rollup__calls_count",
     "rollup__meetings_count",
+    "rollup__health_score",
+    "rollup__health_computed_at",
 )
 
 

@@ -40,6 +40,7 @@ COLUMNS = [
     ("last_touch", "Last touch"),
     ("last_engagement", "Last engagement"),
     ("next_scheduled", "Next scheduled"),
+    ("health", "Health"),
 ]
 NUMERIC = {"contacts", "open_deals", "open_deal_value"}
 
@@ -101,6 +102,7 @@ def _row_links(rows: list[dict], *, next_url: str) -> None:
         row["last_touch_html"] = _time_cell(row["rollup__last_touch_at"], now, zone)
         row["last_engagement_html"] = _time_cell(row["last_engagement"], now, zone)
         row["next_scheduled_html"] = _time_cell(row["rollup__next_scheduled_at"], now, zone)
+        row["health_pending"] = row["rollup__health_computed_at"] is None
 
 
 @login_required

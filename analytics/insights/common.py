@@ -218,8 +218,15 @@ def is_postgres() -> bool:
 
 
 def data_version() -> str:
-    """Changes whenever activities, deals or their stages change (cheap indexed reads)."""
+    """Changes whenever activities, deals or their stages change (cheap indexed reads).
+
+    The engine's version moves with every change the hub announces (account edits
+    included); the newest ids catch rows written without an announcement (bulk loads).
+    """
+    from analytics.engine import data_version as engine_version
+
     latest = [
+        engine_version(),
         Activity.objects.aggregate(v=Max("id"))["v"],
         OpportunityStageChange.objects.aggregate(v=Max("id"))["v"],
         Opportunity.objects.aggregate(v=Max("updated_at"))["v"],

@@ -161,7 +161,7 @@ def health_csv(rows: list[dict]) -> HttpResponse:
                 inputs.get("open_deals", ""),
                 inputs.get("days_since_touch", ""),
                 inputs.get("days_since_engagement", ""),
-                row["computed_at"].isoformat() if row["computed_at"] else "",
+                "" if row["pending"] else row["computed_at"].isoformat(),
             ]
         )
     return w.response("account-health.csv")

@@ -15,7 +15,8 @@ The score adds six components (their maximum points in brackets):
 Where it lives: ``accounts.AccountRollup.health_score`` / ``health_inputs`` /
 ``health_computed_at``, so the account and target-account pages read and sort it
 without importing analytics. This module is the only writer. ``health_computed_at`` is
-NULL while a recompute is pending (the change listener sets it; the worker fills it).
+NULL until the first computation and ``DIRTY_AT`` (1970-01-01) while a recompute is
+pending: the change listener sets it, the worker replaces it; the score stays readable.
 ``health_inputs`` keeps the inputs, each component's points and — once the score has
 changed — the previous score with its points, so the page can say which inputs moved it.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,6 +49,7 @@ BEFORE_DAYS = 60
 RECENCY_FULL_DAYS = 7
 RECENCY_ZERO_DAYS = 90
 _DEBOUNCE_KEY = "health:refresh-queued"
+DIRTY_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 COMPONENTS: dict[str, tuple[int, str]] = {
     "engagement_trend": (25, _("Engagement trend")),
@@ -284,13 +286,13 @@ def health_recompute_all(*, now: datetime | None = None) -> int:
 
 
 def health_mark_dirty(*, account_ids: Iterable[int]) -> int:
-    """Mark accounts for a recompute (their health_computed_at becomes NULL)."""
+    """Mark accounts for a recompute (their health_computed_at becomes DIRTY_AT)."""
     ids = sorted({int(pk) for pk in account_ids if pk})
     marked = 0
     for start in range(0, len(ids), 1000):
         marked += AccountRollup.objects.filter(
-            account_id__in=ids[start : start + 1000], health_computed_at__isnull=False
-        ).update(health_computed_at=None)
+            account_id__in=ids[start : start + 1000], health_computed_at__gt=DIRTY_AT
+        ).update(health_computed_at=DIRTY_AT)
     return marked
 
 
@@ -299,7 +301,9 @@ def health_refresh_dirty(*, limit: int = 20000) -> int:
     cache.delete(_DEBOUNCE_KEY)
     pending_rollups = AccountRollupDirty.objects.values("account_id")
     ids = list(
-        AccountRollup.objects.filter(health_computed_at__isnull=True)
+        AccountRollup.objects.filter(
+            Q(health_computed_at__isnull=True) | Q(health_computed_at__lte=DIRTY_AT)
+        )
         .exclude(account_id__in=pending_rollups)
         .values_list("account_id", flat=True)[:limit]
     )
@@ -371,6 +375,11 @@ def health_explain(rollup_or_payload) -> dict:
     }
 
 
+def _pending(computed_at) -> bool:
+    """A recompute is queued (or none ever ran)."""
+    return computed_at is None or computed_at <= DIRTY_AT
+
+
 def health_band(score: int) -> str:
     return "good" if score >= 67 else "fair" if score >= 34 else "poor"
 
@@ -438,6 +447,7 @@ def health_overview(s, *, order: str = "score", limit: int = HEALTH_PAGE, offset
                 "inputs": payload.get("inputs") or {},
                 "components": explained["components"],
                 "computed_at": row["health_computed_at"],
+                "pending": _pending(row["health_computed_at"]),
             }
         )
     agg = qs.aggregate(accounts=Count("account_id"), average=Avg("health_score"))
@@ -474,5 +484,6 @@ def account_health(*, account_id: int) -> dict | None:
         return None
     explained = health_explain(rollup)
     explained["computed_at"] = rollup.health_computed_at
+    explained["pending"] = _pending(rollup.health_computed_at)
     explained["account_id"] = account_id
     return explained

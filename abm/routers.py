@@ -1,20 +1,17 @@
 """The API's router: every detail route takes a numeric id.
 
 DRF's default lookup pattern (``[^/.]+``) lets ``/api/v1/buying-group-jobs/abc/`` reach
-the view, where ``pk="abc"`` fails inside the ORM; here it is a 404 before any query.
-A viewset that really looks up by text sets its own ``lookup_value_regex``.
+the view, where ``pk="abc"`` fails inside the ORM; here the route is ``<int:pk>``, so
+``abc`` is a 404 before any query (and the schema still says ``integer``). A viewset
+that looks up by text sets ``lookup_value_converter`` (e.g. ``"slug"``).
 """
 
 from rest_framework.routers import SimpleRouter
 
-NUMERIC_ID = r"[0-9]+"
-
 
 class HubRouter(SimpleRouter):
-    """SimpleRouter whose lookups default to numeric ids."""
+    """SimpleRouter with Django path converters, ``int`` for lookups unless a viewset says."""
 
-    def get_lookup_regex(self, viewset, lookup_prefix=""):
-        lookup_field = getattr(viewset, "lookup_field", "pk")
-        lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
-        lookup_value = getattr(viewset, "lookup_value_regex", NUMERIC_ID)
-        return f"(?P<{lookup_prefix}{lookup_url_kwarg}>{lookup_value})"
+    def __init__(self, trailing_slash=True):
+        super().__init__(trailing_slash=trailing_slash, use_regex_path=False)
+        self._default_value_pattern = "int"

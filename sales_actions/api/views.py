@@ -67,7 +67,7 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
             },
         ),
     )
-    @action(detail=False, methods=["get", "put"], url_path=r"access/(?P<user_id>\d+)")
+    @action(detail=False, methods=["get", "put"], url_path="access/<int:user_id>")
     def access(self, request, user_id=None):
         """The workspaces a user is limited to (PUT an empty list to lift the limit; admins)."""
         target = get_object_or_404(User, pk=user_id)

@@ -84,6 +84,7 @@ class PipelineView(APIView):
 class HealthView(APIView):
     @extend_schema(
         summary="Account health",
+        operation_id="analytics_health_list_retrieve",
         parameters=[
             *SEGMENT,
             _p("order", "score (lowest first), -score or name.", enum=["score", "-score", "name"]),
@@ -112,7 +113,11 @@ class HealthView(APIView):
 
 
 class AccountHealthView(APIView):
-    @extend_schema(summary="One account's health, explained", responses=RESULT)
+    @extend_schema(
+        summary="One account's health, explained",
+        operation_id="analytics_account_health_retrieve",
+        responses=RESULT,
+    )
     def get(self, request, account_id: int):
         """The score, each component's points, the inputs and what moved it last."""
         health = account_health(account_id=account_id)

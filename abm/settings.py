@@ -5,6 +5,7 @@ tasks executed in-process. ``DATABASE_URL`` and ``REDIS_URL`` switch it to
 PostgreSQL and a real Celery broker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,11 +33,21 @@ if not DEBUG:
             f"DEBUG is off, so {' and '.join(missing)} must be set (see .env.example)."
         )
 else:
-    SECRET_KEY = SECRET_KEY or "abm-hub-insecure-development-key-do-not-use-in-production"
+    # No key is built in, not even for development: `make` writes a random one into the
+    # local .env, so every process of one checkout (web, worker, beat) signs alike.
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set: run `make install` (it writes a random one into .env) "
+            "or set it in the environment."
+        )
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "abm.views.csrf_failure"  # the styled 403 page (JSON under /api/)
+# How many reverse proxies in front of the hub append to X-Forwarded-For. 0 (default): the
+# client is REMOTE_ADDR and the header is ignored, so a client cannot choose its own
+# address. Login throttling, API throttling and tracking all read it through abm.security.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Unset, SITE_URL follows the address `make run` serves on (RUN_HOST/RUN_PORT, set by the
 # Makefile), so links in mail and the seed's output name the right port.
 _RUN_HOST = env("RUN_HOST", default="127.0.0.1")
@@ -59,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "abm",
     "accounts",
     "buying_groups",
@@ -68,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "abm.security.RequestSizeLimitMiddleware",
     "abm.middleware.UnstorableInputMiddleware",  # NUL / lone surrogate in input: a 400
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "abm.urls"
@@ -118,6 +134,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-axes watches every authenticate() call (login page, admin, API token) and refuses
+# a locked-out username or client address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -252,6 +275,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "abm.exceptions.api_exception_handler",
+    # Throttles identify clients as abm.security.client_ip does (X-Forwarded-For only
+    # through TRUSTED_PROXY_COUNT proxies).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -344,10 +370,55 @@ LLM_API_KEY = env("LLM_API_KEY", default="")
 LLM_MODEL = env("LLM_MODEL", default="gpt-4o-mini")
 LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
 
+# --- Security ----------------------------------------------------------------------
+
+# Sign-in throttling (django-axes): a username, or a client address, is locked for
+# AXES_COOLOFF_MINUTES after AXES_FAILURE_LIMIT failed attempts, whichever trips first.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "abm.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "abm.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Request bodies are refused before they are read into memory when larger than this
+# (uploads included; CSV imports have their own, smaller cap).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=60 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# Content-Security-Policy (django-csp), on in every mode so tests and the crawl see what
+# production sees: our own scripts only, no inline script, no third-party origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Templates and ECharts set style attributes; styles cannot run code.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Health checks come over plain HTTP from inside the container network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # The header alone changes nothing until the domain is submitted to the preload list.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,

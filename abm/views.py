@@ -1,6 +1,7 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
@@ -65,7 +66,10 @@ def error_response(request, status: int, detail, context: dict | None = None) ->
 
 
 def bad_request(request, exception=None):
-    return error_response(request, 400, _("Bad request."))
+    # BadRequest carries a message written for the user (e.g. a page link that is not
+    # valid); SuspiciousOperation's are for the log only.
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return error_response(request, 400, message or _("Bad request."), {"exception": message})
 
 
 def permission_denied(request, exception=None):

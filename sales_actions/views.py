@@ -8,10 +8,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -306,7 +307,7 @@ def _send_target(params) -> dict:
     )
     ids = [_int(v) for v in raw if str(v).strip()]
     if not ids:
-        raise Http404("No recipients given.")
+        raise BadRequest(_("Choose at least one recipient: a contact, an account or a deal."))
     label = "1 contact" if len(ids) == 1 else f"{len(ids)} selected contacts"
     return {"contact_ids": ids, "label": label, "query": {"contacts": ",".join(map(str, ids))}}
 
@@ -320,7 +321,7 @@ def _int(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise Http404 from exc
+        raise BadRequest(_("“%(value)s” is not an id.") % {"value": value}) from exc
 
 
 def _target_kwargs(target: dict) -> dict:

@@ -8,10 +8,11 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Activity, Campaign, Contact, Opportunity, Product
+from accounts.selectors.money import money_by_currency
 from buying_groups.models import BuyingGroup, Member, RoleTemplate, Summary
 
 T = Activity.Type
@@ -95,7 +96,7 @@ def account_overview(account: Account) -> dict:
     open_opps = Opportunity.objects.filter(account=account).exclude(
         stage__in=Opportunity.CLOSED_STAGES
     )
-    totals = open_opps.aggregate(n=Count("id"), value=Sum("amount"))
+    totals = open_opps.aggregate(n=Count("id"))
     campaign_ids = (
         Activity.objects.filter(account=account, campaign__isnull=False)
         .values("campaign_id")
@@ -109,7 +110,8 @@ def account_overview(account: Account) -> dict:
         "account": account,
         "people": people,
         "open_opportunities": totals["n"] or 0,
-        "open_value": totals["value"] or 0,
+        # One total per currency: amounts in different currencies are never added.
+        "open_values": money_by_currency(opportunities=open_opps),
         "campaigns": campaigns,
     }
 

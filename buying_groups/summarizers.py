@@ -56,6 +56,14 @@ def _amount(value) -> str:
         return str(value)
 
 
+def _money(totals) -> str:
+    """One total per currency (``USD 12,345 and EUR 900``), never added across currencies."""
+    parts = [f"{t['currency']} {_amount(t['amount'])}" for t in totals or []]
+    if len(parts) <= 1:
+        return "".join(parts) or "0"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 class BuiltinSummarizer:
     """Offline: a few sentences, each one restating a fact from the records."""
 
@@ -127,7 +135,7 @@ class BuiltinSummarizer:
             f"{f['name']} ({f['industry'] or 'industry unknown'}) has {f['people']} "
             f"contact{'' if f['people'] == 1 else 's'} and {f['open_opportunities']} open "
             f"opportunit{'y' if f['open_opportunities'] == 1 else 'ies'}"
-            + (f" worth {_amount(f['open_value'])}." if f["open_opportunities"] else ".")
+            + (f" worth {_money(f.get('open_values'))}." if f["open_opportunities"] else ".")
         ]
         if f["activity_counts"]:
             sentences.append(

@@ -1,10 +1,11 @@
 """Template helpers shared by every page."""
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from abm import pages
 
@@ -79,3 +80,83 @@ def query_with(context, **changes):
     """Like ``query_replace``, but a changed filter or sort starts from the first page."""
     changes.setdefault("cursor", None)
     return query_replace(context, **changes)
+
+
+def money_text(amount, currency: str) -> str:
+    """``USD 12,345`` (cents only when there are some): an amount never without its currency."""
+    try:
+        value = Decimal(str(amount if amount is not None else 0))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    cents = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    text = f"{cents:,.2f}" if cents != cents.to_integral_value() else f"{cents:,.0f}"
+    return f"{(currency or '').upper()} {text}".strip()
+
+
+@register.filter
+def money(amount, currency="USD"):
+    """``{{ deal.amount|money:deal.currency }}`` → ``USD 12,345``, kept on one line."""
+    return format_html('<span class="money">{}</span>', money_text(amount, currency))
+
+
+@register.filter
+def money_totals(totals, empty="—"):
+    """One total per currency, never added across: ``[{"currency", "amount"}, …]`` →
+    ``USD 12,345 · EUR 900``; an empty list shows ``empty``."""
+    totals = list(totals or [])
+    if not totals:
+        return format_html('<span class="faint">{}</span>', empty)
+    return format_html(
+        '<span class="money-totals">{}</span>',
+        format_html_join(
+            " · ",
+            '<span class="money">{}</span>',
+            ((money_text(t["amount"], t["currency"]),) for t in totals),
+        ),
+    )
+
+
+@register.filter
+def choice_label(value, choices):
+    """The label of a stored code: ``{{ row.industry|choice_label:industries }}`` where
+    ``industries`` is a choices list or dict (for ``.values()`` rows, which have no
+    ``get_FOO_display``). An unknown code shows as itself."""
+    if value in (None, ""):
+        return ""
+    mapping = choices if isinstance(choices, dict) else dict(choices or ())
+    return mapping.get(value, value)
+
+
+@register.filter
+def activity_subject(activity) -> str:
+    """An activity's subject for people: a lead status change names the statuses by their
+    labels (its stored subject, ``Lead status: mql → sales_accepted``, has the codes)."""
+    from accounts.models import Activity, Lead
+
+    meta = activity.metadata or {}
+    if activity.type == Activity.Type.LEAD_STATUS_CHANGED and "from" in meta and "to" in meta:
+        labels = dict(Lead.Status.choices)
+        return f"{labels.get(meta['from'], meta['from'])} → {labels.get(meta['to'], meta['to'])}"
+    return activity.subject
+
+
+@register.inclusion_tag("components/record_panels.html", takes_context=True)
+def record_panels(context, record: str, pk: int):
+    """Every panel the apps registered for this kind of record (abm/panels.py)."""
+    from django.urls import reverse
+
+    from abm.panels import panels_for
+
+    user = context["request"].user
+    return {
+        "panels": [
+            {
+                "key": panel.key,
+                "title": panel.title,
+                "url": reverse(panel.url_name, args=[pk]),
+                "trigger": ", ".join(["load", *(f"{e} from:body" for e in panel.refresh_on)]),
+                "page_label": panel.page_label,
+            }
+            for panel in panels_for(record, user)
+        ]
+    }

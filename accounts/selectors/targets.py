@@ -22,6 +22,7 @@ from accounts.models import (
     AccountRollup,
     Activity,
     Contact,
+    Industry,
     Opportunity,
     Team,
     User,
@@ -192,6 +193,13 @@ def target_summary_and_counts(*, filters: TargetFilters) -> tuple[dict, dict[str
     return agg, counts
 
 
+def target_open_deal_values(*, filters: TargetFilters) -> list[dict]:
+    """The open deal value of the targets the filters select, one total per currency."""
+    from accounts.selectors.money import open_deal_value_by_currency
+
+    return open_deal_value_by_currency(accounts=_base(filters))
+
+
 # --- Rows, keyset-paged -------------------------------------------------------------------
 
 ROW_FIELDS = (
@@ -295,11 +303,20 @@ def non_target_search(*, q: str = "", limit: int = 25) -> list[dict]:
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(domain__icontains=q))
-    return list(
+    return _with_labels(
         qs.order_by("name", "id").values(
             "id", "name", "domain", "industry", "fit_score", "owner__username"
         )[:limit]
     )
+
+
+def _with_labels(rows) -> list[dict]:
+    """``.values()`` rows have no get_industry_display: add the label beside the code."""
+    labels = dict(Industry.choices)
+    rows = list(rows)
+    for row in rows:
+        row["industry_label"] = labels.get(row.get("industry"), row.get("industry") or "")
+    return rows
 
 
 PROSPECT_DAYS = 30
@@ -341,11 +358,11 @@ def prospects(*, limit: int = 25) -> list[dict]:
             "id", "name", "domain", "industry", "fit_score", "owner__username"
         )
     }
-    return [
+    return _with_labels(
         {**accounts[c["account_id"]], "engagements": c["engagements"], "contacts": c["contacts"]}
         for c in counts
         if c["account_id"] in accounts
-    ]
+    )
 
 
 def account_overview(*, account: Account) -> dict:

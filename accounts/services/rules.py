@@ -136,8 +136,15 @@ def rule_q(conditions: list[dict]) -> Q:
 
 def rule_describe(conditions: list[dict]) -> str:
     parts = []
+    labels = dict(Industry.choices)  # a choice shows by its label, not its stored code
     for c in conditions:
         value = c["value"]
+        if RULE_FIELDS[c["field"]][1] == "choice":
+            value = (
+                [labels.get(v, v) for v in value]
+                if isinstance(value, list)
+                else labels.get(value, value)
+            )
         if c["op"] == "between":
             text = f"{RULE_FIELDS[c['field']][0]} between {value[0]} and {value[1]}"
         elif c["op"] == "in":

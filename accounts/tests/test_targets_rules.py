@@ -41,7 +41,7 @@ def test_preview_counts_before_saving(api_as, marketer, accounts):
     assert response.json() == {
         "matching": 2,
         "would_add": 2,
-        "description": "Fit score >= 80 and Industry in (software, energy)",
+        "description": "Fit score >= 80 and Industry in (Software, Energy)",
     }
     assert not TargetingRule.objects.exists()
     assert not Account.objects.filter(name="Match", is_target=True).exists()

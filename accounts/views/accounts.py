@@ -21,6 +21,7 @@ from accounts.filters import AccountFilter
 from accounts.forms import AccountForm
 from accounts.models import Account, Contact, Industry, Opportunity, Team
 from accounts.selectors import records as selectors
+from accounts.selectors.money import totals_of
 from accounts.views.common import form_context, owner_choices, render_list
 
 
@@ -97,7 +98,8 @@ def account_detail(request, pk: int):
         "account": account,
         "contact_links": selectors.account_contacts(account=account),
         "opportunities": deals,
-        "open_value": sum((d.amount for d in deals if d.is_open), 0),
+        # One total per currency: amounts in different currencies are never added.
+        "open_values": totals_of((d.currency, d.amount) for d in deals if d.is_open),
         "open_deals": sum(1 for d in deals if d.is_open),
         "tasks": selectors.open_tasks(account=account),
         "now": timezone.now(),

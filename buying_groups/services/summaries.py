@@ -9,11 +9,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from abm.tasks import enqueue
 from accounts.models import Account, Activity, Contact, Opportunity
+from accounts.selectors.money import money_by_currency
 from buying_groups.models import BuyingGroup, Member, Summary
 from buying_groups.selectors import activity_counts, key_moment
 from buying_groups.summarizers import summarize
@@ -111,16 +112,20 @@ def _account_facts(account: Account) -> dict:
         .count()
     )
     opps = Opportunity.objects.filter(account=account).exclude(stage__in=Opportunity.CLOSED_STAGES)
-    totals = opps.aggregate(n=Count("id"), value=Sum("amount"))
+    totals = opps.aggregate(n=Count("id"))
     return {
         "kind": "account",
         "name": account.name,
         "industry": account.get_industry_display() if account.industry else "",
         "people": people,
         "open_opportunities": totals["n"] or 0,
-        # A number, not a formatted string: the summarizers format it (and "1,234" read
-        # back as a float failed every account with 1,000 or more open).
-        "open_value": round(float(totals["value"] or 0)),
+        # Numbers, not formatted strings: the summarizers format them (and "1,234" read
+        # back as a float failed every account with 1,000 or more open). One total per
+        # currency: amounts in different currencies are never added.
+        "open_values": [
+            {"currency": t["currency"], "amount": round(float(t["amount"]))}
+            for t in money_by_currency(opportunities=opps)
+        ],
         "window_days": _window(),
         "activity_counts": activity_counts(Activity.objects.filter(account=account), since=since),
         "groups": list(

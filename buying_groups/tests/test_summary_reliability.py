@@ -32,7 +32,7 @@ def test_account_summary_with_open_deals_of_1000_or_more(account):
     summary = summary_generate(subject="account", object_id=account.pk)
 
     assert summary.backend == "builtin"
-    assert "2 open opportunities worth 13,500." in summary.text
+    assert "2 open opportunities worth USD 13,500." in summary.text
 
 
 def _poll(client, account, capture=None, **params):

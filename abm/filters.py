@@ -58,6 +58,23 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+# The largest id a bigint primary key holds: beyond it SQLite overflows, PostgreSQL errs.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record id (``?account=12``): a whole number a primary key can hold, else a 400."""
+
+    field_class = IdField
+
+
 class CheckedDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time whose offset PostgreSQL accepts, handed on in UTC."""
 

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import F, Q
 
-from abm.filters import CheckedDateTimeFilter, HubFilterSet, StrictBooleanFilter
+from abm.filters import CheckedDateTimeFilter, HubFilterSet, IdFilter, StrictBooleanFilter
 from accounts.models import (
     BUYING_ROLE_BITS,
     Account,
@@ -32,7 +32,7 @@ class AccountFilter(HubFilterSet):
     fit_score_min = django_filters.NumberFilter(field_name="fit_score", lookup_expr="gte")
     fit_score_max = django_filters.NumberFilter(field_name="fit_score", lookup_expr="lte")
     domain = django_filters.CharFilter(lookup_expr="iexact")
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
 
     class Meta:
         model = Account
@@ -47,10 +47,8 @@ class AccountFilter(HubFilterSet):
 
 class ContactFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    account = django_filters.NumberFilter(field_name="account_id", label="Primary account")
-    associated_account = django_filters.NumberFilter(
-        field_name="account_links__account_id", label="Any account"
-    )
+    account = IdFilter(field_name="account_id", label="Primary account")
+    associated_account = IdFilter(field_name="account_links__account_id", label="Any account")
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     buying_role = django_filters.ChoiceFilter(
         choices=BuyingRole.choices, method="filter_role", label="Buying role"
@@ -99,8 +97,8 @@ class LeadFilter(HubFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
-    contact = django_filters.NumberFilter(field_name="contact_id")
-    account = django_filters.NumberFilter(field_name="account_id")
+    contact = IdFilter(field_name="contact_id")
+    account = IdFilter(field_name="account_id")
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
 
     class Meta:
@@ -124,7 +122,7 @@ class OpportunityFilter(HubFilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Opportunity.Stage.choices)
     is_open = StrictBooleanFilter(method="filter_open", label="Open")
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
     close_after = django_filters.DateFilter(field_name="close_date", lookup_expr="gte")
@@ -149,10 +147,10 @@ class OpportunityFilter(HubFilterSet):
 
 class ActivityFilter(HubFilterSet):
     type = django_filters.MultipleChoiceFilter(choices=Activity.Type.choices)
-    contact = django_filters.NumberFilter(field_name="contact_id")
-    account = django_filters.NumberFilter(field_name="account_id")
-    user = django_filters.NumberFilter(field_name="user_id")
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
+    contact = IdFilter(field_name="contact_id")
+    account = IdFilter(field_name="account_id")
+    user = IdFilter(field_name="user_id")
+    campaign = IdFilter(field_name="campaign_id")
     initiated_by = django_filters.ChoiceFilter(choices=Activity.InitiatedBy.choices)
     channel = django_filters.ChoiceFilter(choices=Activity.Channel.choices)
     is_bot = StrictBooleanFilter()

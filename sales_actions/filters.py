@@ -2,15 +2,15 @@
 
 import django_filters
 
-from abm.filters import HubFilterSet
+from abm.filters import HubFilterSet, IdFilter
 from sales_actions.models import EmailTemplate, SalesEmail
 
 
 class SalesEmailFilter(HubFilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id")
-    account = django_filters.NumberFilter(field_name="account_id")
-    template = django_filters.NumberFilter(field_name="template_id")
-    sender = django_filters.NumberFilter(field_name="sender_id")
+    contact = IdFilter(field_name="contact_id")
+    account = IdFilter(field_name="account_id")
+    template = IdFilter(field_name="template_id")
+    sender = IdFilter(field_name="sender_id")
     status = django_filters.ChoiceFilter(choices=SalesEmail.Status.choices)
 
     class Meta:
@@ -19,7 +19,7 @@ class SalesEmailFilter(HubFilterSet):
 
 
 class EmailTemplateFilter(HubFilterSet):
-    workspace = django_filters.NumberFilter(field_name="workspace_id")
+    workspace = IdFilter(field_name="workspace_id")
     status = django_filters.ChoiceFilter(choices=EmailTemplate.Status.choices)
     kind = django_filters.ChoiceFilter(choices=EmailTemplate.Kind.choices)
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")

@@ -277,9 +277,136 @@ def extras() -> None:
     print("extras done", flush=True)
 
 
+# The seed's example settings (001: Adobe CJA B2B "optimize account marketing").
+SEED = {
+    "journey": {
+        "container": "account",
+        "nodes": [
+            {
+                "id": "n1",
+                "name": "Lead form: step 1",
+                "condition": {"kind": "form_submitted", "contains": "Lead form: step 1"},
+            },
+            {
+                "id": "n2",
+                "name": "Opportunity created",
+                "parent": "n1",
+                "condition": {"kind": "opportunity_created"},
+            },
+            {
+                "id": "n3",
+                "name": "Closed-won",
+                "parent": "n2",
+                "condition": {"kind": "opportunity_stage", "stage": "closed_won"},
+            },
+        ],
+    },
+    "cohort": {
+        "container": "opportunity",
+        "inclusion": {"condition": {"kind": "opportunity_created"}, "operator": "gte", "value": 1},
+        "return": {
+            "condition": {"kind": "opportunity_stage", "stage": "closed_won"},
+            "operator": "gte",
+            "value": 1,
+        },
+        "granularity": "month",
+        "periods": 6,
+    },
+    "flow": {
+        "container": "account",
+        "dimension": "content_type",
+        "anchor": {
+            "direction": "end",
+            "name": "MQL",
+            "condition": {"kind": "lead_status", "status": "mql"},
+        },
+        "columns": 5,
+        "top": 5,
+    },
+}
+EXTRA = {
+    "journey + key moments (30 days around opportunity created)": (
+        "journey",
+        {**SEED["journey"], "key_moments": {"node": "n2", "days": 30}},
+    ),
+    "journey, one account": ("journey", {**SEED["journey"], "filters": {"account": 5}}),
+    "cohort of accounts by industry": (
+        "cohort",
+        {**SEED["cohort"], "container": "account", "breakdown": "industry"},
+    ),
+    "flow, 10 columns": ("flow", {**SEED["flow"], "columns": 10}),
+}
+
+
+def _p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure() -> list[tuple]:
+    _setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Account, Activity, Contact, Opportunity, User
+    from analytics import engine
+    from analytics.validation import settings_validate
+
+    sizes = (
+        Account.objects.count(),
+        Contact.objects.count(),
+        Activity.objects.count(),
+        Opportunity.objects.count(),
+    )
+    print("data: accounts={} contacts={} activities={} opportunities={}".format(*sizes))
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    cases = [(f"{kind} (seed settings)", kind, data) for kind, data in SEED.items()]
+    cases += [(label, kind, data) for label, (kind, data) in EXTRA.items()]
+    results = []
+    for label, kind, data in cases:
+        settings = settings_validate(kind=kind, data=data)
+        engine.run(kind=kind, settings=settings, use_cache=False)  # warm the buffers
+        timings = []
+        for _ in range(REPEAT):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                engine.run(kind=kind, settings=settings, use_cache=False)
+                timings.append((time.perf_counter() - started) * 1000)
+        results.append((label, statistics.median(timings), _p95(timings), len(ctx)))
+        print(
+            f"engine  {label:58s} median {results[-1][1]:7.1f} ms  p95 "
+            f"{results[-1][2]:7.1f} ms  queries {results[-1][3]}",
+            flush=True,
+        )
+    client = Client()
+    client.force_login(User.objects.get(username="bench"))
+    for kind, data in SEED.items():
+        url = f"/api/v1/analytics/{kind}/run/"
+        client.post(url, data, content_type="application/json")
+        timings = []
+        for _ in range(REPEAT):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.post(url, data, content_type="application/json")
+                timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.content[:300]
+        label = f"API {kind} (result cache warm)"
+        results.append((label, statistics.median(timings), _p95(timings), len(ctx)))
+        print(
+            f"api     {label:58s} median {results[-1][1]:7.1f} ms  p95 "
+            f"{results[-1][2]:7.1f} ms  queries {results[-1][3]}",
+            flush=True,
+        )
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    return results
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what in ("build", "all"):
         build()
     if what in ("extras", "build", "all"):
         extras()
+    if what in ("measure", "all"):
+        measure()

@@ -9,6 +9,7 @@ three functions per kind: ``compute(settings)``, ``entities(settings, target)``.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import time
@@ -22,6 +23,10 @@ from analytics.engine.labels import label_result
 
 VERSION_KEY = "analytics:data-version"
 CACHE_SECONDS = 600
+# A result computed on an older data version is still served for this many seconds:
+# with activities arriving every second the version always moves, and a minute-old
+# picture is what an analyst expects (ANALYTICS_RESULT_MAX_AGE, 0 = always exact).
+DEFAULT_MAX_AGE = 60
 
 SQL_ENGINE = {"journey": journey, "cohort": cohort, "flow": flow}
 ENGINES = {"sql": SQL_ENGINE}
@@ -35,7 +40,7 @@ class Result:
     version: int
     cached: bool = False
     elapsed_ms: float = 0.0
-    meta: dict = field(default_factory=dict)
+    computed_at: float = field(default_factory=time.time)
 
     def as_dict(self) -> dict:
         return {
@@ -43,6 +48,9 @@ class Result:
             "data": self.data,
             "data_version": self.version,
             "cached": self.cached,
+            "computed_at": datetime.datetime.fromtimestamp(
+                self.computed_at, datetime.UTC
+            ).isoformat(),
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
 
@@ -70,9 +78,9 @@ def data_version_bump(**_changes) -> None:
         data_version()
 
 
-def _key(kind: str, settings: dict, version: int) -> str:
+def _key(kind: str, settings: dict) -> str:
     blob = json.dumps(settings, sort_keys=True, default=str)
-    digest = hashlib.sha256(f"{kind}|{version}|{blob}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{kind}|{blob}".encode()).hexdigest()[:32]
     return f"analytics:result:{digest}"
 
 
@@ -82,16 +90,32 @@ def run(*, kind: str, settings: dict, user=None, use_cache: bool = True) -> Resu
     Results do not depend on the user: every signed-in role reads all records.
     """
     version = data_version()
-    key = _key(kind, settings, version)
+    key = _key(kind, settings)
     if use_cache:
         hit = cache.get(key)
-        if hit is not None:
-            return Result(kind=kind, settings=settings, data=hit, version=version, cached=True)
+        max_age = getattr(django_settings, "ANALYTICS_RESULT_MAX_AGE", DEFAULT_MAX_AGE)
+        if hit is not None and (hit["version"] == version or time.time() - hit["at"] < max_age):
+            return Result(
+                kind=kind,
+                settings=settings,
+                data=hit["data"],
+                version=hit["version"],
+                cached=True,
+                computed_at=hit["at"],
+            )
     started = time.perf_counter()
     data = label_result(kind, _engine()[kind].compute(settings), settings)
     elapsed = (time.perf_counter() - started) * 1000
-    cache.set(key, data, CACHE_SECONDS)
-    return Result(kind=kind, settings=settings, data=data, version=version, elapsed_ms=elapsed)
+    now = time.time()
+    cache.set(key, {"version": version, "at": now, "data": data}, CACHE_SECONDS)
+    return Result(
+        kind=kind,
+        settings=settings,
+        data=data,
+        version=version,
+        elapsed_ms=elapsed,
+        computed_at=now,
+    )
 
 
 def entities(*, kind: str, settings: dict, target: dict) -> list[int]:

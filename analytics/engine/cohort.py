@@ -81,7 +81,7 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     period = dialect.period("ev.t", granularity)
 
     sql = Sql(f"WITH incp AS (SELECT ev.e AS e, {period} AS p FROM (")
-    sql.extend(event_source(inc["condition"], container, dialect))
+    sql.extend(event_source(inc["condition"], container, dialect, filters))
     sql.add(") ev WHERE ev.t >= %s AND ev.t < %s", dialect.dt(start), dialect.dt(end))
     if scope is not None:
         sql.add(" AND ev.e IN (").extend(scope).add(")")
@@ -90,7 +90,7 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     )
     sql.add(", inc AS (SELECT e, MIN(p) AS p FROM incp GROUP BY e)")
     sql.add(f", ret AS (SELECT ev.e AS e, {period} AS p FROM (")
-    sql.extend(event_source(ret["condition"], container, dialect))
+    sql.extend(event_source(ret["condition"], container, dialect, filters))
     sql.add(
         ") ev WHERE ev.e IN (SELECT e FROM inc) AND ev.t >= %s AND ev.t < %s",
         dialect.dt(start),

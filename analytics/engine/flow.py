@@ -41,7 +41,7 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     sql = Sql("WITH anc AS (")
     sql.extend(
         first_reached(
-            event_source(anchor["condition"], container, dialect),
+            event_source(anchor["condition"], container, dialect, filters),
             start=start,
             end=end,
             dialect=dialect,
@@ -82,41 +82,43 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     return sql
 
 
-def paths(settings: dict) -> dict[int, list]:
+def paths(settings: dict) -> dict[int, tuple]:
     """entity -> its column items, left to right (the anchor is ``ANCHOR``)."""
-    steps: dict[int, dict[int, object]] = defaultdict(dict)
+    depth = settings["columns"] - 1
+    steps: dict[int, list] = {}
     for entity, rn, item in fetch(statement(settings, Dialect())):
+        ranked = steps.get(entity)
+        if ranked is None:
+            ranked = steps[entity] = [None] * depth
         if rn:
-            steps[entity][rn] = item
-        else:
-            steps.setdefault(entity, {})
+            ranked[rn - 1] = item
     before = settings["anchor"]["direction"] == "end"
     out = {}
-    for entity, by_rank in steps.items():
-        ranked = [by_rank[r] for r in sorted(by_rank)]
-        out[entity] = [*reversed(ranked), ANCHOR] if before else [ANCHOR, *ranked]
+    for entity, ranked in steps.items():
+        taken = tuple(item for item in ranked if item is not None)
+        out[entity] = (*reversed(taken), ANCHOR) if before else (ANCHOR, *taken)
     return out
 
 
-def _columns(settings: dict, entity_paths: dict[int, list]) -> dict[int, list]:
-    """entity -> list of (column, label) with the top items kept and the rest folded."""
+def _fold(settings: dict, counted: Counter) -> dict[tuple, tuple]:
+    """path -> its cells ((column, item), ...) with the top items kept, the rest folded."""
     columns = settings["columns"]
     before = settings["anchor"]["direction"] == "end"
-    placed: dict[int, list[tuple[int, object]]] = {}
-    for entity, path in entity_paths.items():
+    per_column: dict[int, Counter] = defaultdict(Counter)
+    placed = {}
+    for path, n in counted.items():
         offset = columns - len(path) if before else 0
-        placed[entity] = [(offset + i, item) for i, item in enumerate(path)]
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for cells in placed.values():
-        for column, item in cells:
-            counts[column][item] += 1
+        cells = tuple((offset + i, item) for i, item in enumerate(path))
+        placed[path] = cells
+        for cell in cells:
+            per_column[cell[0]][cell[1]] += n
     keep = {
         column: {item for item, _ in counter.most_common(settings["top"])} | {ANCHOR}
-        for column, counter in counts.items()
+        for column, counter in per_column.items()
     }
     return {
-        entity: [(c, item if item in keep[c] else OTHER) for c, item in cells]
-        for entity, cells in placed.items()
+        path: tuple((c, item if item in keep[c] else OTHER) for c, item in cells)
+        for path, cells in placed.items()
     }
 
 
@@ -125,17 +127,19 @@ def _node_id(column: int, item) -> str:
 
 
 def compute(settings: dict) -> dict:
-    folded = _columns(settings, paths(settings))
-    total = len(folded)
+    counted = Counter(paths(settings).values())
+    folded = _fold(settings, counted)
+    total = sum(counted.values())
     node_counts: Counter = Counter()
     link_counts: Counter = Counter()
     path_counts: Counter = Counter()
-    for cells in folded.values():
-        for column, item in cells:
-            node_counts[(column, item)] += 1
+    for path, n in counted.items():
+        cells = folded[path]
+        for cell in cells:
+            node_counts[cell] += n
         for (c1, i1), (c2, i2) in zip(cells, cells[1:], strict=False):
-            link_counts[(_node_id(c1, i1), _node_id(c2, i2))] += 1
-        path_counts[tuple(item for _, item in cells)] += 1
+            link_counts[(_node_id(c1, i1), _node_id(c2, i2))] += n
+        path_counts[tuple(item for _, item in cells)] += n
 
     def share(n: int) -> float:
         return round(n / total, 4) if total else 0.0
@@ -167,19 +171,20 @@ def compute(settings: dict) -> dict:
 
 def entities(settings: dict, target: dict) -> list[int]:
     """Drill-down: the entities on a node (column, item) or on a band between two nodes."""
-    folded = _columns(settings, paths(settings))
-    if target.get("source") and target.get("target"):
-        wanted = (target["source"], target["target"])
-        return sorted(
-            e
-            for e, cells in folded.items()
-            if any(
+    by_entity = paths(settings)
+    folded = _fold(settings, Counter(by_entity.values()))
+
+    def hit(cells) -> bool:
+        if target.get("source") and target.get("target"):
+            wanted = (target["source"], target["target"])
+            return any(
                 (_node_id(*a), _node_id(*b)) == wanted
                 for a, b in zip(cells, cells[1:], strict=False)
             )
-        )
-    node = target.get("node")
-    return sorted(e for e, cells in folded.items() if any(_node_id(*c) == node for c in cells))
+        return any(_node_id(*c) == target.get("node") for c in cells)
+
+    matching = {path for path, cells in folded.items() if hit(cells)}
+    return sorted(e for e, path in by_entity.items() if path in matching)
 
 
 def label_items(result: dict, labels: dict) -> dict:

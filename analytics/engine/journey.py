@@ -30,19 +30,32 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
-def reached_sql(settings: dict, dialect: Dialect) -> Sql:
+def _lineage(nodes: list[dict], index: int) -> list[int]:
+    """The node and its ancestors, root first."""
+    position = {node["id"]: i for i, node in enumerate(nodes)}
+    chain = [index]
+    while nodes[chain[-1]].get("parent") is not None:
+        chain.append(position[nodes[chain[-1]]["parent"]])
+    return list(reversed(chain))
+
+
+def reached_sql(settings: dict, dialect: Dialect, *, only: int | None = None) -> Sql:
     """One statement: for each node, each entity and the time it first reached the node
-    after reaching its parent node (roots: first time in the date range)."""
+    after reaching its parent node (roots: first time in the date range).
+
+    ``only``: just that node (its ancestors are computed, not returned)."""
     container = settings["container"]
     filters = settings.get("filters", {})
     start, end = range_bounds(filters)
     scope = universe(container, filters)
     nodes = settings["nodes"]
     index = {node["id"]: i for i, node in enumerate(nodes)}
+    wanted = _lineage(nodes, only) if only is not None else list(range(len(nodes)))
     sql = Sql("WITH ")
-    for i, node in enumerate(nodes):
-        source = event_source(node["condition"], container, dialect)
-        sql.add(", " if i else "").add(f"n{i} AS (")
+    for k, i in enumerate(wanted):
+        node = nodes[i]
+        source = event_source(node["condition"], container, dialect, filters)
+        sql.add(", " if k else "").add(f"n{i} AS (")
         parent = node.get("parent")
         if parent is None:
             sql.extend(first_reached(source, start=start, end=end, dialect=dialect, scope=scope))
@@ -55,13 +68,14 @@ def reached_sql(settings: dict, dialect: Dialect) -> Sql:
             sql.add(" GROUP BY ev.e")
         sql.add(")")
     sql.add(" ")
-    sql.add(" UNION ALL ".join(f"SELECT {i} AS node, e, t FROM n{i}" for i in range(len(nodes))))
+    returned = [only] if only is not None else wanted
+    sql.add(" UNION ALL ".join(f"SELECT {i} AS node, e, t FROM n{i}" for i in returned))
     return sql
 
 
 def reached(settings: dict) -> dict[int, dict[int, object]]:
     """node index -> {entity id: first time reached}."""
-    rows = fetch(reached_sql(settings, Dialect()))
+    rows = fetch(reached_sql(settings, Dialect()), hash_joins=True)
     out: dict[int, dict[int, object]] = defaultdict(dict)
     for node, entity, when in rows:
         out[node][entity] = as_datetime(when)
@@ -132,33 +146,35 @@ def _single(settings: dict) -> bool:
 
 
 def key_moments(settings: dict, reached_at: dict[int, object]) -> dict:
-    """The most common events in the N days before and after entities reached a node."""
+    """The most common events in the N days before and after entities reached a node:
+    one statement over the reached entities' activities in their own +-N day window."""
     moments = settings["key_moments"]
     days = moments.get("days", 30)
     dim = DIMENSIONS[moments.get("dimension", "type")]
+    has_value = f"{dim} IS NOT NULL" + (
+        "" if moments.get("dimension") == "campaign" else f" AND {dim} <> ''"
+    )
     container = settings["container"]
     dialect = Dialect()
     node_index = {n["id"]: i for i, n in enumerate(settings["nodes"])}[moments["node"]]
-    base = reached_sql(settings, dialect)
-    out = {"node": moments["node"], "days": days, "entities": len(reached_at)}
-    for side in ("before", "after"):
-        # the reached rows of one node, joined to the entities' activities
-        sql = Sql("SELECT k.item, COUNT(DISTINCT k.e) FROM (SELECT r.e AS e, ")
-        sql.add(f"{dim} AS item FROM (").extend(base)
-        sql.add(f") r {activity_join(container, 'r.e')} WHERE r.node = %s", node_index)
-        sql.add(f" AND {dim} IS NOT NULL AND {dim} <> '' AND a.is_bot = %s", False)
-        if side == "before":
-            sql.add(f" AND a.occurred_at >= {dialect.shift('r.t')}", dialect.shift_param(-days))
-            sql.add(" AND a.occurred_at < r.t")
-        else:
-            sql.add(" AND a.occurred_at > r.t")
-            sql.add(f" AND a.occurred_at <= {dialect.shift('r.t')}", dialect.shift_param(days))
-        sql.add(") k GROUP BY k.item ORDER BY 2 DESC, 1 LIMIT 8")
-        rows = fetch(sql)
-        total = len(reached_at) or 1
-        out[side] = [
-            {"item": item, "entities": n, "share": round(n / total, 4)} for item, n in rows
-        ]
+    sql = Sql("SELECT k.side, k.item, COUNT(DISTINCT k.e) FROM (SELECT r.e AS e, ")
+    sql.add(f"CASE WHEN a.occurred_at < r.t THEN 'before' ELSE 'after' END AS side, {dim} AS item")
+    sql.add(" FROM (").extend(reached_sql(settings, dialect, only=node_index))
+    sql.add(f") r {activity_join(container, 'r.e')} WHERE {has_value} AND a.is_bot = %s", False)
+    sql.add(f" AND a.occurred_at >= {dialect.shift('r.t')}", dialect.shift_param(-days))
+    sql.add(f" AND a.occurred_at <= {dialect.shift('r.t')}", dialect.shift_param(days))
+    sql.add(" AND a.occurred_at <> r.t) k GROUP BY k.side, k.item")
+    total = len(reached_at) or 1
+    out = {
+        "node": moments["node"],
+        "days": days,
+        "entities": len(reached_at),
+        "before": [],
+        "after": [],
+    }
+    for side, item, n in sorted(fetch(sql), key=lambda row: (-row[2], str(row[1]))):
+        if len(out[side]) < 8:
+            out[side].append({"item": item, "entities": n, "share": round(n / total, 4)})
     return out
 
 

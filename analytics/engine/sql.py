@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import (
@@ -126,7 +126,19 @@ def as_datetime(value) -> dt.datetime | None:
     return value
 
 
-def fetch(sql: Sql) -> list[tuple]:
+def fetch(sql: Sql, *, hash_joins: bool = False) -> list[tuple]:
+    """Run one statement. ``hash_joins``: on PostgreSQL, forbid nested loops for it.
+
+    The planner cannot estimate how many entities pass a "subject contains" filter or a
+    GROUP BY over a CTE, guesses a few hundred, and joins the next node's events with
+    tens of thousands of index probes; every step of these passes is a set-to-set join
+    that hash joins do in one sweep.
+    """
+    if hash_joins and connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute(sql.text, sql.params)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql.text, sql.params)
         return cursor.fetchall()
@@ -245,20 +257,31 @@ def _deal_source(container: str, time_col: str, from_sql: str, where: Sql) -> Sq
     return sql
 
 
-def event_source(condition: dict, container: str, dialect: Dialect) -> Sql:
-    """One event condition compiled to ``SELECT e, t`` for the container."""
+def event_source(
+    condition: dict, container: str, dialect: Dialect, filters: dict | None = None
+) -> Sql:
+    """One event condition compiled to ``SELECT e, t`` for the container.
+
+    A single account (or buying group) in ``filters`` is pushed into the source, so its
+    events are found through the per-account indexes instead of filtered afterwards.
+    """
     kind = condition["kind"]
+    account = (filters or {}).get("account")
+    group = (filters or {}).get("buying_group") if container == "buying_group" else None
     if kind == "opportunity_created":
-        return _deal_source(container, "o.created_at", f"{OPP} o", Sql())
+        where = Sql("o.account_id = %s", [account]) if account else Sql()
+        return _deal_source(container, "o.created_at", f"{OPP} o", where)
     if kind == "opportunity_stage":
+        where = Sql("s.to_stage = %s", [condition["stage"]])
+        if account:
+            where.add(" AND o.account_id = %s", account)
         return _deal_source(
-            container,
-            "s.changed_at",
-            f"{STG} s JOIN {OPP} o ON o.id = s.opportunity_id",
-            Sql("s.to_stage = %s", [condition["stage"]]),
+            container, "s.changed_at", f"{STG} s JOIN {OPP} o ON o.id = s.opportunity_id", where
         )
     if kind == "target_marked":
         where = Sql("acc.is_target = %s AND acc.target_since IS NOT NULL", [True])
+        if account:
+            where.add(" AND acc.id = %s", account)
         if container == "account":
             return Sql(f"SELECT acc.id AS e, acc.target_since AS t FROM {ACC} acc WHERE ").extend(
                 where
@@ -298,6 +321,10 @@ def event_source(condition: dict, container: str, dialect: Dialect) -> Sql:
         where.add(
             f" AND {dialect.contains('a.url')}", dialect.like_value(condition["url_contains"])
         )
+    if account:
+        where.add(" AND a.account_id = %s", account)
+    if group:
+        where.add(f" AND a.contact_id IN (SELECT contact_id FROM {MEM} WHERE group_id = %s)", group)
     return _activity_source(container, where)
 
 

@@ -16,9 +16,9 @@ POSTGRES = [
     "CREATE INDEX IF NOT EXISTS analytics_activity_lead_status ON accounts_activity "
     "((metadata ->> 'to'), occurred_at) INCLUDE (account_id, contact_id, is_bot) "
     "WHERE type = 'lead_status_changed'",
-    # one account's path in time order (flow, key moments, first campaign)
+    # one account's path in time order, ties by id (flow, key moments, first campaign)
     "CREATE INDEX IF NOT EXISTS analytics_activity_account_path ON accounts_activity "
-    "(account_id, occurred_at) INCLUDE (type, content_type, channel, campaign_id, is_bot)",
+    "(account_id, occurred_at, id) INCLUDE (type, content_type, channel, campaign_id, is_bot)",
 ]
 SQLITE = [
     "CREATE INDEX IF NOT EXISTS analytics_activity_type_time ON accounts_activity "

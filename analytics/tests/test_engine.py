@@ -228,7 +228,10 @@ def test_flow_starts_with_a_form_by_activity_type(book):
 # --- Engine ---------------------------------------------------------------------------
 
 
-def test_results_are_cached_until_the_data_changes(book, django_capture_on_commit_callbacks):
+def test_results_are_cached_until_the_data_changes(
+    book, django_capture_on_commit_callbacks, settings
+):
+    settings.ANALYTICS_RESULT_MAX_AGE = 0
     settings = settings_validate(kind="flow", data=FLOW)
     first = engine.run(kind="flow", settings=settings)
     again = engine.run(kind="flow", settings=settings)
@@ -238,6 +241,19 @@ def test_results_are_cached_until_the_data_changes(book, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         activity_record(contact=book.contacts["D"], type="web_visit", occurred_at=day(3, 2))
     assert not engine.run(kind="flow", settings=settings).cached
+
+
+def test_a_recent_result_is_served_for_a_minute_after_a_change(
+    book, django_capture_on_commit_callbacks
+):
+    settings = settings_validate(kind="flow", data=FLOW)
+    first = engine.run(kind="flow", settings=settings)
+    from accounts.services.activities import activity_record
+
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_record(contact=book.contacts["D"], type="web_visit", occurred_at=day(3, 2))
+    again = engine.run(kind="flow", settings=settings)
+    assert again.cached and again.version == first.version < engine.data_version()
 
 
 @pytest.mark.parametrize("kind,data", [("journey", JOURNEY), ("cohort", COHORT), ("flow", FLOW)])

@@ -361,7 +361,7 @@
       (byDepth[depth[n.id]] = byDepth[depth[n.id]] || []).push(n.id);
     });
     const pos = {};
-    Object.entries(byDepth).forEach(([d, ids]) => ids.forEach((id, i) => { pos[id] = [Number(d) * 260, i * 140 - (ids.length - 1) * 70]; }));
+    Object.entries(byDepth).forEach(([d, ids]) => ids.forEach((id, i) => { pos[id] = [Number(d) * 420, i * 150 - (ids.length - 1) * 75]; }));
     return pos;
   }
   function drawJourney() {
@@ -380,6 +380,11 @@
         itemStyle: { color: n.entities || n.date ? "#e8eefc" : "#f5f7fa", borderColor: "#2557d6", borderWidth: 1.5 },
       };
     });
+    // two invisible corner points pad the picture so the boxes at its edges are not cut
+    const xs = data.map((d) => d.x), ys = data.map((d) => d.y);
+    [[Math.min(...xs) - 130, Math.min(...ys) - 120], [Math.max(...xs) + 130, Math.max(...ys) + 120]].forEach(([x, y], i) => {
+      data.push({ id: "__pad" + i, name: "", x: x, y: y, symbolSize: 0, label: { show: false }, silent: true, tooltip: { show: false } });
+    });
     const links = result.edges.map((e) => {
       const target = nodes.find((n) => n.id === e.target);
       const text = single ? "" : pct(target.from_parent) + (target.median_days !== null ? " · " + t("median") + " " + target.median_days + " " + t("days") : "");
@@ -390,10 +395,10 @@
       animation: false,
       tooltip: { formatter: (p) => {
         if (p.dataType === "edge") { const n = nodes.find((x) => x.id === p.data.target); return n.name + ": " + pct(n.from_parent) + ", " + t("median") + " " + fmt(n.median_days) + " " + t("days") + ", " + t("p90") + " " + fmt(n.p90_days) + ", " + t("Drop-off") + " " + fmt(n.drop_off); }
-        const n = nodes.find((x) => x.id === p.data.id); return n.name + "<br>" + (n.condition_label || "") + "<br>" + fmt(n.entities) + " " + entitiesWord();
+        const n = nodes.find((x) => x.id === p.data.id); if (!n) return ""; return n.name + "<br>" + (n.condition_label || "") + "<br>" + fmt(n.entities) + " " + entitiesWord();
       } },
       series: [{
-        type: "graph", layout: "none", roam: true, draggable: true, left: 120, right: 120, top: 60, bottom: 60, symbol: "roundRect", symbolSize: [200, 74],
+        type: "graph", layout: "none", roam: true, draggable: true, symbol: "roundRect", symbolSize: [200, 74],
         edgeSymbol: ["none", "arrow"], edgeSymbolSize: 10,
         label: { show: true, color: "#1c2430", fontSize: 12, lineHeight: 16, rich: { b: { fontWeight: "bold", fontSize: 13 } } },
         edgeLabel: { fontSize: 11, color: "#5d6b7c" },
@@ -402,7 +407,7 @@
       }],
     });
     chart.on("click", (p) => {
-      if (p.dataType === "node") drill({ node: p.data.id, state: "reached" }, p.data.name);
+      if (p.dataType === "node" && byId[p.data.id]) drill({ node: p.data.id, state: "reached" }, p.data.name);
       else if (p.dataType === "edge") drill({ node: p.data.target, state: "dropped" }, t("Dropped off") + ": " + byId[p.data.target].name);
     });
     chart.on("mouseup", (p) => {

@@ -177,32 +177,58 @@ def index(request):
     return render(request, "accounts/targets/index.html", context, status=status)
 
 
+def _selected_ids(params) -> list[int]:
+    """The ticked accounts: kept ticks (``selected``, from every search so far) and ticks in
+    the list on screen (``pick``, which is all a browser without script sends)."""
+    ids: list[int] = []
+    for raw in [*params.getlist("selected"), *params.getlist("pick")]:
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            continue  # accounts_mark_target names a bad id; a stray one is not a tick
+        if pk not in ids:
+            ids.append(pk)
+    return ids
+
+
+def _select_context(request, params, *, q: str, error: str | None = None) -> dict:
+    kept_ids = _selected_ids(params)
+    return {
+        "results": selectors.non_target_search(q=q),
+        "q": q,
+        "kept": selectors.accounts_named(ids=kept_ids),
+        "kept_ids": kept_ids,
+        "error": error,
+        "next_url": safe_next_url(request, reverse("targets:index")),
+    }
+
+
 @login_required
 def select(request):
-    """The "select target accounts" panel: search non-targets, tick several, confirm."""
+    """The "select target accounts" panel: search non-targets, tick several, confirm.
+
+    Ticks survive a new search: each tick is kept in the form (a hidden ``selected`` input
+    per account, shown as a removable chip), the search sends them along so a list shows
+    them ticked, and "Make targets" adds every kept account, whichever search showed it.
+    """
     if request.method == "POST":
-        ids = request.POST.getlist("selected")
+        raw = [*request.POST.getlist("selected"), *request.POST.getlist("pick")]
+        ids = _selected_ids(request.POST)
         try:
-            added = accounts_mark_target(user=request.user, account_ids=ids)
+            added = accounts_mark_target(
+                user=request.user, account_ids=ids if len(ids) == len(set(raw)) else raw
+            )
         except ApplicationError as exc:
-            context = {
-                "results": selectors.non_target_search(q=request.POST.get("q", "")),
-                "q": request.POST.get("q", ""),
-                "error": exc.message,
-                "next_url": safe_next_url(request, reverse("targets:index")),
-            }
+            context = _select_context(
+                request, request.POST, q=request.POST.get("q", ""), error=exc.message
+            )
             return render(request, "accounts/targets/_select.html", context, status=400)
         return _done(
             request,
             f"{added} account{'s' if added != 1 else ''} added to targets.",
             reverse("targets:index"),
         )
-    q = request.GET.get("q", "")
-    context = {
-        "results": selectors.non_target_search(q=q),
-        "q": q,
-        "next_url": safe_next_url(request, reverse("targets:index")),
-    }
+    context = _select_context(request, request.GET, q=request.GET.get("q", ""))
     template = (
         "accounts/targets/_select_results.html"
         if request.GET.get("partial")

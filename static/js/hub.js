@@ -51,15 +51,74 @@
     root.querySelectorAll("[data-needs-selection]").forEach(el => { el.disabled = ticked === 0; });
     root.querySelectorAll("[data-selection-bar]").forEach(el => { el.hidden = ticked === 0; });
   }
+  // A selection that survives new search results ([data-selection-keep], the "select
+  // target accounts" panel): every tick is kept as a chip holding a hidden
+  // name="selected" input inside [data-kept], so a search that swaps the result list
+  // never drops a tick; boxes ([data-pick]) in a new list come back ticked when kept,
+  // the counter counts the chips, and submitting sends every kept id.
+  function keptInputs(root) {
+    return Array.from(root.querySelectorAll("[data-kept] input[name='selected']"));
+  }
+  function refreshKept(root) {
+    const inputs = keptInputs(root);
+    const ids = new Set(inputs.map(i => i.value));
+    root.querySelectorAll("input[data-pick]").forEach(b => { b.checked = ids.has(b.value); });
+    root.querySelectorAll("[data-selection-count]").forEach(el => { el.textContent = ids.size; });
+    root.querySelectorAll("[data-needs-selection]").forEach(el => { el.disabled = ids.size === 0; });
+    root.querySelectorAll("[data-kept-empty]").forEach(el => { el.hidden = ids.size > 0; });
+  }
+  function keep(root, id, name) {
+    if (keptInputs(root).some(i => i.value === id)) return;
+    const chip = document.createElement("span");
+    chip.className = "chip"; chip.dataset.keptId = id;
+    chip.appendChild(document.createTextNode(name));
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = "selected"; input.value = id;
+    chip.appendChild(input);
+    const btn = document.createElement("button");
+    btn.type = "button"; btn.className = "chip-remove"; btn.dataset.unkeep = id;
+    btn.setAttribute("aria-label", "Unselect " + name); btn.textContent = "×";
+    chip.appendChild(btn);
+    root.querySelector("[data-kept]").appendChild(chip);
+  }
+  function unkeep(root, id) {
+    root.querySelectorAll("[data-kept] [data-kept-id]").forEach(chip => {
+      if (chip.dataset.keptId === id) chip.remove();
+    });
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-unkeep]");
+    if (!button) return;
+    const root = button.closest("[data-selection-keep]");
+    unkeep(root, button.dataset.unkeep);
+    refreshKept(root);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (!target) return;
+    const root = target.closest("[data-selection-keep]");
+    if (root) refreshKept(root);
+    target.querySelectorAll("[data-selection-keep]").forEach(refreshKept);
+  });
+
   document.addEventListener("change", function (event) {
+    const kept = event.target.closest("[data-selection-keep]");
+    if (kept && event.target.matches("input[data-pick]")) {
+      if (event.target.checked) keep(kept, event.target.value, event.target.dataset.name);
+      else unkeep(kept, event.target.value);
+      refreshKept(kept);
+      return;
+    }
     const root = event.target.closest("[data-selection-root]");
-    if (!root) return;
+    if (!root || root.matches("[data-selection-keep]")) return;
     if (event.target.matches("[data-select-all]")) {
       root.querySelectorAll("input[name='selected']").forEach(b => { b.checked = event.target.checked; });
     }
     refreshSelection(root);
   });
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-selection-root]").forEach(refreshSelection);
+    document.querySelectorAll("[data-selection-root]").forEach(root => {
+      if (root.matches("[data-selection-keep]")) refreshKept(root); else refreshSelection(root);
+    });
   });
 })();

@@ -274,3 +274,91 @@ def test_query_count_does_not_grow_with_the_data(book, kind, data):
         engine.run(kind=kind, settings=settings, use_cache=False)
     assert len(large) == len(small)
     assert len(large) <= 4
+
+
+# --- Other containers -----------------------------------------------------------------
+
+
+@pytest.fixture
+def groups(book):
+    """Two buying groups: G1 on Alpha with A's contact, G2 on Beta with B's contact."""
+    from buying_groups.tests.factories import BuyingGroupFactory, MemberFactory
+
+    g1 = BuyingGroupFactory(
+        account=book.accounts["A"], name="G1", role_template__name="Analytics Cloud"
+    )
+    g2 = BuyingGroupFactory(account=book.accounts["B"], name="G2", role_template__name="Payments")
+    MemberFactory(group=g1, contact=book.contacts["A"], role__template=g1.role_template)
+    MemberFactory(group=g2, contact=book.contacts["B"], role__template=g2.role_template)
+    return {"G1": g1, "G2": g2}
+
+
+def test_buying_group_container_journey_flow_and_cohort_by_type(book, groups):
+    names = {g.pk: key for key, g in groups.items()}
+    data = {**JOURNEY, "container": "buying_group", "key_moments": None}
+    nodes = {n["id"]: n["entities"] for n in run("journey", data)["nodes"]}
+    # members' forms; deals and wins of the group's account
+    assert nodes == {"n1": 2, "n2": 2, "n3": 2}
+    flow = run("flow", {**FLOW, "container": "buying_group"})
+    assert {tuple(p["items"]) for p in flow["paths"]} == {
+        ("form", "whitepaper", "__anchor__"),
+        ("marketing email", "webpage", "__anchor__"),
+    }
+    single = {
+        **FLOW,
+        "container": "buying_group",
+        "filters": {**FLOW["filters"], "buying_group": groups["G2"].pk},
+    }
+    assert run("flow", single)["entities"] == 1
+    cohort = {**COHORT, "container": "buying_group", "breakdown": "role_template"}
+    rows = {
+        (r["group_label"], r["cohort"]): [c["count"] for c in r["cells"]]
+        for r in run("cohort", cohort)["rows"]
+    }
+    assert rows == {
+        ("Analytics Cloud", "2025-01"): [0, 0, 1, 0],
+        ("Payments", "2025-02"): [1, 0, 0, 0],
+    }
+    reached = drill("journey", data, {"node": "n3"})
+    assert sorted(names[i] for i in reached) == ["G1", "G2"]
+
+
+def test_person_container_journey(book):
+    data = {
+        **JOURNEY,
+        "container": "person",
+        "key_moments": None,
+        "nodes": [
+            JOURNEY["nodes"][0],
+            {
+                "id": "m",
+                "name": "MQL",
+                "parent": "n1",
+                "condition": {"kind": "lead_status", "status": "mql"},
+            },
+        ],
+    }
+    nodes = {n["id"]: n["entities"] for n in run("journey", data)["nodes"]}
+    assert nodes == {"n1": 3, "m": 3}
+
+
+def test_opportunity_container_counts_activities_while_the_deal_is_open(book):
+    # OC (Gamma, open 01-15 to 02-15) is the only deal whose account filled the form
+    # while it was open; OA, OB and OD were created after their forms.
+    data = {
+        **JOURNEY,
+        "container": "opportunity",
+        "key_moments": None,
+        "nodes": [
+            JOURNEY["nodes"][0],
+            {
+                "id": "lost",
+                "name": "Lost",
+                "parent": "n1",
+                "condition": {"kind": "opportunity_stage", "stage": "closed_lost"},
+            },
+        ],
+    }
+    nodes = {n["id"]: n["entities"] for n in run("journey", data)["nodes"]}
+    assert nodes == {"n1": 1, "lost": 1}
+    assert drill("journey", data, {"node": "lost"}) == [book.deals["OC"].pk]

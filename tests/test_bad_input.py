@@ -284,3 +284,22 @@ def test_invalid_page_filters_never_500(page, query):
     response = page.get(f"/accounts/?{query}")
 
     assert response.status_code in (200, 400), response.status_code
+
+
+HUGE = 99_999_999_999_999_999_999
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/activities/", {"contact": HUGE, "type": "call"}, "contact"),
+        ("/api/v1/activities/bulk/", [{"contact": HUGE, "type": "call"}], "errors"),
+        ("/api/v1/activities/bulk/", [{"contact": 1, "type": "call", "user": HUGE}], "errors"),
+        ("/api/v1/target-accounts/", {"account_ids": [HUGE]}, "account_ids"),
+        ("/api/v1/accounts/", {"name": "A", "parent": HUGE}, "parent"),
+        ("/api/v1/accounts/", {"name": "A", "employee_count": HUGE}, "employee_count"),
+        ("/api/v1/buying-groups/", {"account": HUGE}, "account"),
+    ],
+)
+def test_ids_no_database_holds_are_a_400(api, url, body, field):
+    _assert_4xx(api.post(url, body, format="json"), names=field)

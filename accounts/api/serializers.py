@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from abm.filters import MAX_ID
 from accounts.models import (
     Account,
     Activity,
@@ -316,13 +317,15 @@ class ActivitySerializer(serializers.ModelSerializer):
 class ActivityBulkItemSerializer(serializers.Serializer):
     """One item of a bulk call: related records by id, checked in bulk by the service."""
 
-    contact = serializers.IntegerField(min_value=1)
+    contact = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     type = serializers.ChoiceField(choices=Activity.Type.choices)
     occurred_at = serializers.DateTimeField(required=False)
     initiated_by = serializers.ChoiceField(choices=Activity.InitiatedBy.choices, required=False)
-    user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    user = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     channel = serializers.ChoiceField(choices=Activity.Channel.choices, required=False)
-    campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    campaign = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True
+    )
     content_type = serializers.CharField(max_length=60, required=False, allow_blank=True)
     subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True)

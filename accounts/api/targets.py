@@ -16,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from abm.filters import MAX_ID
 from abm.paging import api_page_link
 from abm.permissions import MayManageTargetingRules
 from accounts.models import Account, TargetingRule
@@ -83,7 +84,7 @@ class TargetSummarySerializer(serializers.Serializer):
 
 class AccountIdsSerializer(serializers.Serializer):
     account_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         allow_empty=False,
         min_length=1,
         help_text="Account ids (the service caps how many at once).",

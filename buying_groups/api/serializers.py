@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from abm.filters import MAX_ID
 from accounts.models import Product
 from buying_groups.models import BuyingGroup, GenerationJob, Member, RoleTemplate, TemplateRole
 
@@ -77,9 +78,9 @@ class BuyingGroupWriteSerializer(serializers.Serializer):
     """Input of create/update: checked again (and fully) by the services."""
 
     name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    account = serializers.IntegerField(required=False)
-    solution_interest = serializers.IntegerField(required=False)
-    role_template = serializers.IntegerField(required=False)
+    account = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    solution_interest = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    role_template = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     stage = serializers.CharField(required=False, help_text="A stage key, e.g. 'decision'.")
 
 
@@ -111,8 +112,8 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberPairSerializer(serializers.Serializer):
-    contact = serializers.IntegerField(min_value=1)
-    role = serializers.IntegerField(min_value=1)
+    contact = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    role = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 def _member_pairs(**kwargs):
@@ -130,7 +131,9 @@ class MembersAddSerializer(serializers.Serializer):
 
 class MembersRemoveSerializer(serializers.Serializer):
     contact_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, min_length=1
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        min_length=1,
     )
 
 
@@ -145,7 +148,9 @@ class GenerateSerializer(serializers.Serializer):
     )
     all_targets = serializers.BooleanField(default=False)
     account_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, max_length=200000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=200000,
     )
     account_filter = serializers.DictField(required=False)
 

@@ -57,7 +57,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "worker-heartbeat": {
         "task": "abm.worker_heartbeat_task",
-        "schedule": float(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "15")),
+        "schedule": 15.0,  # HEALTH_HEARTBEAT_SECONDS, set below once settings are read
     },
     "sales-emails-sweep": {
         "task": "sales_actions.sales_emails_sweep_task",
@@ -103,3 +103,13 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
     },
 }
+
+
+@app.on_after_configure.connect
+def _heartbeat_from_settings(sender, **kwargs) -> None:
+    """The heartbeat interval comes from settings (and so from .env), read once configured."""
+    from django.conf import settings
+
+    entry = sender.conf.beat_schedule.get("worker-heartbeat")
+    if entry is not None:
+        entry["schedule"] = float(settings.HEALTH_HEARTBEAT_SECONDS)

@@ -1,6 +1,7 @@
 """Sales actions: sales emails today; cadences and calls build on these.
 
-Tasks, which every layer reads, live in ``accounts.models`` (moved there in accounts 0005)."""
+Tasks and the consent history, which every layer reads, live in ``accounts.models`` (moved
+there in accounts 0005 and 0009)."""
 
 from django.conf import settings
 from django.db import models
@@ -221,32 +222,3 @@ class EmailEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["email", "type", "occurred_at"], name="emailevent_email")]
-
-
-class ConsentChange(models.Model):
-    """Every change to a contact's email consent: what, when and from where."""
-
-    class Source(models.TextChoices):
-        ONE_CLICK = "one_click", "One-click unsubscribe (List-Unsubscribe-Post)"
-        UNSUBSCRIBE_PAGE = "unsubscribe_page", "Unsubscribe page"
-        MAILTO = "mailto", "Unsubscribe email"
-        USER = "user", "Changed by a user"
-        API = "api", "API"
-
-    contact = models.ForeignKey(
-        "accounts.Contact", on_delete=models.CASCADE, related_name="consent_changes"
-    )
-    field = models.CharField(max_length=30)
-    old_value = models.BooleanField()
-    new_value = models.BooleanField()
-    source = models.CharField(max_length=20, choices=Source.choices)
-    email = models.ForeignKey(
-        SalesEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    occurred_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-occurred_at", "-id"]

@@ -25,12 +25,12 @@ from abm.permissions import (
     may_edit_email_template,
     may_view_outbox,
 )
-from accounts.models import Account, Contact, Opportunity
+from accounts.models import Account, ConsentChange, Contact, Opportunity
 from sales_actions import selectors, services
 from sales_actions.filters import EmailTemplateFilter, SalesEmailFilter
 from sales_actions.forms import EmailTemplateForm, SendEmailForm
 from sales_actions.messages import message_build
-from sales_actions.models import ConsentChange, EmailTemplate, SalesEmail
+from sales_actions.models import EmailTemplate, SalesEmail
 from sales_actions.rendering import (
     TOKENS,
     TokenError,

@@ -6,6 +6,7 @@ Grouped by domain in this package; every public name is re-exported here, so
 """
 
 from .activities import Activity
+from .consent import CONTACT_SOURCES, ConsentChange
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
 from .marketing import Campaign, Industry, Product
@@ -36,6 +37,7 @@ from .users import Team, User
 
 __all__ = [
     "BUYING_ROLE_BITS",
+    "CONTACT_SOURCES",
     "TARGET_SORT_COLUMNS",
     "Account",
     "AccountRollup",
@@ -43,6 +45,7 @@ __all__ = [
     "Activity",
     "BuyingRole",
     "Campaign",
+    "ConsentChange",
     "Contact",
     "ContactAccount",
     "IdempotencyKey",

@@ -2,6 +2,7 @@
 
 from accounts.services.activities import ActivityInput, activities_record_bulk, activity_record
 from accounts.services.changes import changes_notify, changes_register
+from accounts.services.consent import contact_consent_update, contacts_consent_update_bulk
 from accounts.services.records import (
     account_create,
     account_delete,
@@ -37,9 +38,11 @@ __all__ = [
     "campaign_update",
     "changes_notify",
     "changes_register",
+    "contact_consent_update",
     "contact_create",
     "contact_delete",
     "contact_update",
+    "contacts_consent_update_bulk",
     "lead_create",
     "lead_delete",
     "lead_update",

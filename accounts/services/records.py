@@ -17,6 +17,7 @@ from accounts.models import (
     Activity,
     BuyingRole,
     Campaign,
+    ConsentChange,
     Contact,
     ContactAccount,
     Lead,
@@ -30,6 +31,8 @@ from accounts.models import (
 )
 from accounts.services.activities import activity_record
 from accounts.services.changes import changes_notify
+from accounts.services.consent import CONSENT_FIELDS, contact_consent_update
+from accounts.services.consent import REASON_FIELD as CONSENT_REASON_FIELD
 
 ACCOUNT_FIELDS = {
     "name",
@@ -52,10 +55,6 @@ CONTACT_FIELDS = {
     "phone",
     "owner",
     "source_campaign",
-    "allow_email",
-    "allow_bulk_email",
-    "allow_prefill",
-    "follow_email",
     "legal_basis",
     "consent_level",
     "is_minor",
@@ -318,10 +317,24 @@ def _sync_account_links(contact: Contact, extra_accounts: list[Account] | None) 
     return before | wanted
 
 
-def contact_create(*, user: User, data: dict) -> Contact:
-    """Create a contact, link it to its primary and other accounts."""
+def _split_consent(data: dict) -> tuple[dict, dict[str, bool], str]:
+    """The consent fields and their reason leave ``data``: the consent service writes them."""
+    consent = {f: data.pop(f) for f in CONSENT_FIELDS if f in data}
+    reason = data.pop(CONSENT_REASON_FIELD, "") or ""
+    return data, consent, reason
+
+
+def contact_create(
+    *, user: User, data: dict, consent_source: str = ConsentChange.Source.USER
+) -> Contact:
+    """Create a contact, link it to its primary and other accounts.
+
+    Consent fields other than their defaults are set through the consent service (a
+    ``ConsentChange`` each, ``consent_source`` saying whether a page or the API asked).
+    """
     _check_create(user, Contact)
     data, extra_accounts, roles = _clean_contact_data(data)
+    data, consent, reason = _split_consent(data)
     _resolve_owner(user, data)
     contact = Contact()
     _assign(contact, data, CONTACT_FIELDS)
@@ -330,14 +343,28 @@ def contact_create(*, user: User, data: dict) -> Contact:
     with transaction.atomic():
         _save(contact)
         touched = _sync_account_links(contact, extra_accounts)
+        contact_consent_update(
+            contact=contact, changes=consent, source=consent_source, user=user, reason=reason
+        )
     changes_notify(kind="contact", account_ids=touched, contact_ids={contact.pk})
     return contact
 
 
-def contact_update(*, user: User, contact: Contact, data: dict) -> Contact:
-    """Change a contact's fields, roles, consent and account associations."""
+def contact_update(
+    *,
+    user: User,
+    contact: Contact,
+    data: dict,
+    consent_source: str = ConsentChange.Source.USER,
+) -> Contact:
+    """Change a contact's fields, roles, consent and account associations.
+
+    Consent changes go through the consent service: reversing the contact's own opt-out
+    needs ``consent_reason`` in ``data`` and is refused for a sales rep (nothing is saved).
+    """
     _check_write(user, contact)
     data, extra_accounts, roles = _clean_contact_data(data)
+    data, consent, reason = _split_consent(data)
     _resolve_owner(user, data, current_owner_id=contact.owner_id)
     old_account_id = contact.account_id
     _assign(contact, data, CONTACT_FIELDS)
@@ -348,6 +375,9 @@ def contact_update(*, user: User, contact: Contact, data: dict) -> Contact:
     with transaction.atomic():
         _save(contact)
         touched = _sync_account_links(contact, extra_accounts)
+        contact_consent_update(
+            contact=contact, changes=consent, source=consent_source, user=user, reason=reason
+        )
     changes_notify(kind="contact", account_ids=touched | {old_account_id}, contact_ids={contact.pk})
     return contact
 

@@ -2,7 +2,7 @@
 
 Task writes (task_create, task_complete) live in ``accounts.services``."""
 
-from sales_actions.services.consent import contact_consent_update, contact_unsubscribe
+from sales_actions.services.consent import contact_unsubscribe
 from sales_actions.services.outbox import (
     sales_email_reconcile,
     sales_emails_deliver,
@@ -27,7 +27,6 @@ from sales_actions.services.tracking import (
 
 __all__ = [
     "SendResult",
-    "contact_consent_update",
     "contact_unsubscribe",
     "email_click_record",
     "email_inbound_record",

@@ -1,67 +1,15 @@
-"""Email consent: the one place Contact consent fields change, each change kept."""
+"""Unsubscribe links and addresses of sales emails, through the consent service.
+
+The consent fields and their history belong to the contact (``accounts.services.consent``);
+this module only reads the signed unsubscribe token, which sales emails carry.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
-
-from abm.exceptions import ApplicationError, ForbiddenError
-from abm.permissions import may_write
-from accounts.models import Contact, User
-from accounts.services import changes_notify
-from sales_actions.models import ConsentChange, SalesEmail
+from accounts.models import Contact
+from accounts.services.consent import contact_consent_update
+from sales_actions.models import SalesEmail
 from sales_actions.signing import token_read
-
-CONSENT_FIELDS = ("allow_email", "allow_bulk_email", "follow_email")
-
-
-def contact_consent_update(
-    *,
-    contact: Contact,
-    source: str,
-    user: User | None = None,
-    email: SalesEmail | None = None,
-    **changes: bool,
-) -> list[ConsentChange]:
-    """Change consent fields of a contact at once and keep every change with its source."""
-    if user is not None and not may_write(user, contact):
-        raise ForbiddenError("Your role does not allow changing this contact's consent.")
-    for field, value in changes.items():
-        if field not in CONSENT_FIELDS:
-            raise ApplicationError(f"'{field}' is not a consent field.", field=field)
-        if not isinstance(value, bool):
-            raise ApplicationError(f"{field} must be true or false.", field=field)
-    if source not in ConsentChange.Source.values:
-        raise ApplicationError(f"'{source}' is not a consent source.", field="source")
-    now = timezone.now()
-    with transaction.atomic():
-        current = Contact.objects.select_for_update().filter(pk=contact.pk).values(*CONSENT_FIELDS)
-        current = current.first()
-        if current is None:
-            raise ApplicationError("The contact no longer exists.", field="contact")
-        changed = {f: v for f, v in changes.items() if current[f] != v}
-        if not changed:
-            return []
-        Contact.objects.filter(pk=contact.pk).update(**changed, updated_at=now)
-        rows = ConsentChange.objects.bulk_create(
-            [
-                ConsentChange(
-                    contact=contact,
-                    field=field,
-                    old_value=current[field],
-                    new_value=value,
-                    source=source,
-                    email=email,
-                    user=user,
-                    occurred_at=now,
-                )
-                for field, value in changed.items()
-            ]
-        )
-        for field, value in changed.items():
-            setattr(contact, field, value)
-        changes_notify(kind="contact", contact_ids={contact.pk}, account_ids={contact.account_id})
-    return rows
 
 
 def unsubscribe_target(token: str) -> tuple[Contact, SalesEmail | None] | None:
@@ -81,5 +29,10 @@ def contact_unsubscribe(*, token: str, source: str) -> Contact | None:
     if target is None:
         return None
     contact, email = target
-    contact_consent_update(contact=contact, source=source, email=email, allow_bulk_email=False)
+    contact_consent_update(
+        contact=contact,
+        changes={"allow_bulk_email": False},
+        source=source,
+        sales_email_id=email.pk if email is not None else None,
+    )
     return contact

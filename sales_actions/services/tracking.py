@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts.models import Activity, ConsentChange
 from accounts.services import activity_record
-from sales_actions.models import ConsentChange, EmailEvent, SalesEmail, TrackedLink
+from sales_actions.models import EmailEvent, SalesEmail, TrackedLink
 from sales_actions.services.consent import contact_unsubscribe
 from sales_actions.signing import token_read
 

@@ -6,9 +6,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts.models import Activity, ConsentChange
 from accounts.tests.factories import ContactFactory
-from sales_actions.models import ConsentChange, EmailEvent, SalesEmail
+from sales_actions.models import EmailEvent, SalesEmail
 from sales_actions.selectors import sender_report, template_report
 from sales_actions.signing import token_make
 from sales_actions.tests.factories import EmailTemplateFactory

@@ -1,0 +1,73 @@
+"""Consent history: every change to a contact's ``allow_*`` fields, with who, when, why.
+
+Consent is a property of the contact, so its history lives in the base app. It moved
+here from ``sales_actions`` (migrations sales_actions 0005 and accounts 0009 keep the
+existing rows); the sales email a change came from is kept as a plain id, because a
+model in the base app cannot point up at ``sales_actions``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .records import Contact
+
+
+class ConsentChange(models.Model):
+    """One change of one consent field of a contact."""
+
+    class Source(models.TextChoices):
+        ONE_CLICK = "one_click", _("One-click unsubscribe (List-Unsubscribe-Post)")
+        UNSUBSCRIBE_PAGE = "unsubscribe_page", _("Unsubscribe page")
+        MAILTO = "mailto", _("Unsubscribe email")
+        USER = "user", _("Changed by a user")
+        FORM = "form", _("Contact form")
+        API = "api", _("API")
+        IMPORT = "import", _("CSV import")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_changes")
+    field = models.CharField(max_length=30)
+    old_value = models.BooleanField()
+    new_value = models.BooleanField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    sales_email_id = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The sales email whose unsubscribe link or address the contact used.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # The last change of a field, asked before an opt-out may be reversed.
+            models.Index(
+                fields=["contact", "field", "-occurred_at"], name="consentchange_contact_field"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} -> {self.new_value} ({self.source})"
+
+    @property
+    def by_contact(self) -> bool:
+        """The contact made this change themselves (an unsubscribe link, page or email)."""
+        return self.source in CONTACT_SOURCES
+
+
+# Sources where the contact acted themselves: reversing such an opt-out needs a reason.
+CONTACT_SOURCES = frozenset(
+    {
+        ConsentChange.Source.ONE_CLICK,
+        ConsentChange.Source.UNSUBSCRIBE_PAGE,
+        ConsentChange.Source.MAILTO,
+    }
+)

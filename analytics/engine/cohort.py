@@ -138,7 +138,7 @@ def _load(settings: dict):
     included: dict[int, int] = {}
     returns: dict[int, set[int]] = defaultdict(set)
     groups: dict[int, str] = {}
-    for tag, entity, value in fetch(statement(settings, Dialect())):
+    for tag, entity, value in fetch(statement(settings, Dialect()), hash_joins=True):
         if tag == "i":
             included[entity] = period_index(value, granularity)
         elif tag == "r":

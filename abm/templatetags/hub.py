@@ -1,11 +1,13 @@
 """Template helpers shared by every page."""
 
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from abm import pages
 
@@ -160,3 +162,14 @@ def record_panels(context, record: str, pk: int):
             for panel in panels_for(record, user)
         ]
     }
+
+
+_CODE_WORD = re.compile(r"\b([a-z]+(?:_[a-z]+)+)\b")
+
+
+@register.filter
+def codes_as_code(text) -> str:
+    """Syntax help for people: words a user types as they are (``decision_maker``) shown
+    as ``<code>``, so they read as syntax, not as labels that lost their spaces."""
+    escaped = conditional_escape(text or "")
+    return mark_safe(_CODE_WORD.sub(r"<code>\1</code>", str(escaped)))  # noqa: S308 - escaped above

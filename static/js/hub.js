@@ -15,6 +15,15 @@
     if (closeModal) { const modal = document.getElementById("modal"); if (modal.open) modal.close(); }
   });
 
+  // Row menus (<details data-menu>): one open at a time, closed by a click elsewhere or
+  // on one of their items.
+  document.addEventListener("click", function (event) {
+    const inside = event.target.closest("details[data-menu]");
+    document.querySelectorAll("details[data-menu][open]").forEach(menu => {
+      if (menu !== inside || event.target.closest(".menu-item")) menu.open = false;
+    });
+  });
+
   // Any response swapped into #modal-body opens the dialog; an HX-Trigger
   // "closeModal" from the server closes it.
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -39,7 +39,8 @@ def test_filter_by_category_then_remove_a_target_through_its_dialog(page, team, 
     expect(table.get_by_role("link", name="Umbrella Freight")).to_be_visible()
     expect(table.get_by_role("link", name="Globex Analytics")).to_have_count(0)
 
-    page.get_by_role("button", name="Remove Initech Systems as target").click()
+    page.get_by_label("Actions for Initech Systems").click()  # the row's menu
+    page.get_by_role("menuitem", name="Remove Initech Systems as target").click()
     dialog = page.locator("dialog#modal")
     expect(dialog.get_by_role("heading", name="Remove as target?")).to_be_visible()
     screenshot(page, "target-accounts-remove-dialog")

@@ -211,3 +211,33 @@ def test_malformed_key_is_a_400(api_as, sales_rep, key):
 
     assert response.status_code == 400 and "idempotency_key" in response.json()
     assert not Activity.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_store_once(sales_rep):
+    """Five copies of one request at the same moment (a client's retry storm): one row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from rest_framework.test import APIClient
+
+    contact = ContactFactory()
+    body = {"contact": contact.pk, "type": "call", "subject": "Storm"}
+
+    def post(_):
+        client = APIClient()
+        client.force_authenticate(sales_rep)
+        try:
+            response = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="storm-1")
+            return response.status_code, response.json()["id"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(post, range(5)))
+
+    assert {status for status, _ in answers} == {201}
+    assert len({activity_id for _, activity_id in answers}) == 1
+    assert Activity.objects.filter(subject="Storm").count() == 1

@@ -99,7 +99,7 @@ def book(transactional_db):
 
 
 @pytest.fixture
-def hub(own_redis, live_database_url, tmp_path):
+def hub(own_redis, live_database_url, tmp_path, request):
     """gunicorn + worker + beat on the test database and our own Redis."""
     env = worker_env(
         database_url=live_database_url,
@@ -117,6 +117,7 @@ def hub(own_redis, live_database_url, tmp_path):
         "beat": beat_start(env, schedule=tmp_path / "beat-schedule", log_path=logs["beat"]),
     }
     base = f"http://127.0.0.1:{port}"
+    failed_before = request.session.testsfailed
     try:
         wait_until(lambda: _get(base + "/healthz")[0] in (200, 503), timeout=60, what="gunicorn")
         yield {"base": base, "redis": own_redis, "processes": processes}
@@ -126,7 +127,7 @@ def hub(own_redis, live_database_url, tmp_path):
             if process.returncode not in (0, -15, None):
                 print(f"{name} exited with {process.returncode}")
         for name, path in logs.items():
-            if path.exists():
+            if path.exists() and request.session.testsfailed > failed_before:
                 print(f"--- {name} log (tail) ---\n{path.read_text()[-3000:]}")
 
 
@@ -298,9 +299,11 @@ def test_writes_survive_redis_dying_and_everything_converges_after(book, hub, ca
     touched = {c for c in book["contacts"] if stored_contacts[c] != baseline_contacts[c]}
     assert touched, "no score moved: the writes reached no consumer"
 
-    # 4. The worker beats again: /healthz is back to 200.
+    # 4. The worker beats again: /healthz is back to 200. Nothing died on the way.
     wait_until(lambda: _get(base + "/healthz")[0] == 200, timeout=30, what="healthz 200")
     healthy_at = time.monotonic()
+    for name, process in hub["processes"].items():
+        assert process.poll() is None, f"{name} exited with {process.returncode}"
 
     latencies = sorted(s for phase, _k, _st, _n, s in writer.results if phase == "down")
     with capsys.disabled():

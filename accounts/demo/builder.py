@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.demo.activities import activities_build
 from accounts.demo.companies import accounts_build, catalog_build, contacts_build
+from accounts.demo.lifecycle import lifecycle_build
 from accounts.demo.loader import TableWriter, next_id, sequences_reset, tables_analyze
 from accounts.demo.logins import DemoLogin, users_build
 from accounts.demo.pipeline import leads_build, opportunities_build, tasks_build
@@ -55,7 +56,8 @@ DEMO_STEPS: tuple[DemoStep, ...] = (
     leads_build,
     opportunities_build,
     tasks_build,
-    activities_build,  # last: it turns leads, deals and finished tasks into activities
+    activities_build,  # it turns leads, deals and finished tasks into activities
+    lifecycle_build,  # after them: stage history and the touches that shape the analytics
 )
 
 

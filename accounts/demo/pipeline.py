@@ -93,7 +93,12 @@ def opportunities_build(b: DemoBuilder) -> None:
             closed = stage in Opportunity.CLOSED_STAGES
             if closed:
                 close_date = (created + timedelta(days=rng.randint(5, 90))).date()
-                close_date = min(close_date, (now - timedelta(days=1)).date())
+                yesterday = (now - timedelta(days=1)).date()
+                if close_date > yesterday:
+                    # Spread the late ones out rather than pile them all on yesterday (the
+                    # pipeline analysis would show a spike of closes the day before).
+                    days = max(1, (yesterday - created.date()).days)
+                    close_date = created.date() + timedelta(days=rng.randint(1, days))
             else:
                 close_date = (now + timedelta(days=rng.randint(7, 150))).date()
             # Deal size grows slower than headcount: $5k for a start-up, ~$0.7M at most.

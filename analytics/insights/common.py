@@ -46,7 +46,7 @@ class InsightSettings:
     granularity: str = "week"
     dimension: str = "campaign"
     model: str = "w_shaped"
-    lookback_days: int = 180
+    lookback_days: int = 90
     account: int | None = None
     extra: dict = field(default_factory=dict)
 
@@ -142,7 +142,7 @@ def settings_parse(params, *, today: date | None = None, **choices) -> InsightSe
         )
     lookback = _int(params, "lookback_days")
     if lookback is None:
-        lookback = 180
+        lookback = 90
     if not 1 <= lookback <= 730:
         raise ApplicationError(_("lookback_days must be between 1 and 730."), field="lookback_days")
     knobs = {}

@@ -3,10 +3,11 @@ deals were created and won, and how much pipeline and revenue each is credited w
 
 Definitions (shown on the page as well):
 
-- A **touch** is an activity of any contact of the deal's account that belongs to a
-  campaign (not a bot; lead and deal bookkeeping activities left out), in the
-  ``lookback_days`` before the deal was created. For **won revenue** the touches run on
-  until the deal was won.
+- A **touch** is a response of any contact of the deal's account to a campaign — an email
+  opened, clicked or answered, a visit, a form, a document, an event registration or
+  attendance that belongs to the campaign (not a bot) — in the ``lookback_days`` (default
+  90) before the deal was created. Sends and list memberships are not responses. For
+  **won revenue** the touches run on until the deal was won.
 - **Pipeline** is the deals *created* in the period; **won revenue** the deals *won*
   (closed-won) in the period. Amounts are never added across currencies: every figure is
   one total per currency.
@@ -41,14 +42,17 @@ T = Activity.Type
 DIMENSIONS = ("campaign", "channel", "content")
 MODELS = ("first_touch", "last_touch", "linear", "w_shaped")
 KINDS = ("pipeline", "won")
-# Lead and deal bookkeeping is recorded as activities too; it is not a marketing touch.
-NOT_TOUCHES = (
-    T.LEAD_STATUS_CHANGED,
-    T.OPPORTUNITY_CREATED,
-    T.OPPORTUNITY_WON,
-    T.NOTE,
-    T.TASK,
-    T.CAMPAIGN_REMOVED,
+# What a contact does in response to a campaign (sends, list memberships, sales
+# activities and lead or deal bookkeeping are not responses).
+TOUCH_TYPES = (
+    T.EMAIL_OPENED,
+    T.EMAIL_CLICKED,
+    T.EMAIL_REPLIED,
+    T.WEB_VISIT,
+    T.FORM_SUBMITTED,
+    T.DOCUMENT_VIEWED,
+    T.EVENT_REGISTERED,
+    T.EVENT_ATTENDED,
 )
 NO_CONTENT = "(none)"
 
@@ -124,7 +128,7 @@ def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
         since = "opp.t_created - %s * interval '1 day'"
     else:
         since = "datetime(opp.t_created, '-' || %s || ' days')"
-    not_touches = ", ".join(["%s"] * len(NOT_TOUCHES))
+    touch_types = ", ".join(["%s"] * len(TOUCH_TYPES))
     dim = _dimension_sql(dimension)
     sql = f"""
     WITH opp AS (
@@ -143,7 +147,7 @@ def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
         JOIN {act_t} act ON act.account_id = opp.account_id
         JOIN {cam_t} cam ON cam.id = act.campaign_id
         WHERE act.occurred_at >= {since} AND act.occurred_at <= opp.t_end
-          AND act.is_bot = %s AND act.type NOT IN ({not_touches})
+          AND act.is_bot = %s AND act.type IN ({touch_types})
     ),
     opp_key AS (
         SELECT touch.*,
@@ -194,7 +198,7 @@ def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
         *seg_params,
         s.lookback_days,
         False,
-        *NOT_TOUCHES,
+        *TOUCH_TYPES,
         T.FORM_SUBMITTED,
     ]
     with connection.cursor() as cursor:
@@ -329,8 +333,8 @@ def buying_group_impact(s: InsightSettings) -> list[dict]:
                 campaign__isnull=False,
                 is_bot=False,
                 occurred_at__gte=earliest - timedelta(days=s.lookback_days),
+                type__in=TOUCH_TYPES,
             )
-            .exclude(type__in=NOT_TOUCHES)
             .order_by("occurred_at", "id")
             .values_list(
                 "contact_id",
@@ -395,9 +399,10 @@ def buying_group_impact(s: InsightSettings) -> list[dict]:
 def definitions() -> dict:
     return {
         "touch": _(
-            "A touch is an activity of any contact of the deal's account that belongs to a "
-            "campaign, in the look-back window before the deal was created (for won revenue: "
-            "until it was won). Bots and lead or deal bookkeeping are left out."
+            "A touch is a response of any contact of the deal's account to a campaign (an "
+            "email opened, clicked or answered, a visit, a form, a document, an event) in the "
+            "look-back window before the deal was created (for won revenue: until it was "
+            "won). Sends, list memberships and bots are left out."
         ),
         "influenced": _(
             "Influenced: the full amount of every deal the campaign, channel or content "

@@ -13,17 +13,22 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError
+from abm.pages import url_with_query
 from accounts.models import Account, Industry, Product, Team, User
 
 from . import exports
 from .common import InsightSettings, settings_parse
-from .health import HEALTH_ORDERS, account_health, health_overview
+from .health import HEALTH_ORDERS, HEALTH_PAGE, account_health, health_overview
 from .impact import DIMENSIONS, MODELS, impact_run
 from .pipeline import pipeline_run
 from .upsell import LEVELS, upsell_run
 
-PIPELINE_CHOICES = {"granularity": ("week", "month")}
-IMPACT_CHOICES = {"dimension": DIMENSIONS, "model": MODELS}
+PIPELINE_CHOICES = {"granularity": ("month", "week")}
+# The picture shows W-shaped credit unless another model is chosen.
+IMPACT_CHOICES = {
+    "dimension": DIMENSIONS,
+    "model": ("w_shaped", "first_touch", "last_touch", "linear"),
+}
 
 
 def _parse(request, **choices) -> tuple[InsightSettings, ApplicationError | None]:
@@ -81,6 +86,11 @@ def impact_page(request):
             "account": account,
             "models": [(m, _model_label(m)) for m in MODELS],
             "model_label": _model_label(s.model),
+            "dimension_label": {
+                "campaign": _("Campaigns"),
+                "channel": _("Channels"),
+                "content": _("Content types"),
+            }[s.dimension],
             "dimensions": [
                 ("campaign", _("Campaign")),
                 ("channel", _("Channel")),
@@ -154,20 +164,37 @@ def _health_order(request) -> str:
     return order
 
 
+def _offset(request) -> int:
+    raw = (request.GET.get("offset") or "0").strip()
+    if not raw.isdigit():
+        raise ApplicationError(_("offset must be a whole number."), field="offset")
+    return int(raw)
+
+
 @login_required
 def health_page(request):
     s, error = _parse(request)
     try:
-        order = _health_order(request)
+        order, offset = _health_order(request), _offset(request)
     except ApplicationError as exc:
-        order, error = "score", exc
-    overview = health_overview(s, order=order)
+        order, offset, error = "score", 0, exc
+    overview = health_overview(s, order=order, offset=offset)
+    has_next = offset + HEALTH_PAGE < overview["accounts"]
+    pager = {
+        "from": offset + 1 if overview["rows"] else 0,
+        "to": offset + len(overview["rows"]),
+        "previous": url_with_query(request, offset=max(0, offset - HEALTH_PAGE) or None)
+        if offset
+        else None,
+        "next": url_with_query(request, offset=offset + HEALTH_PAGE) if has_next else None,
+    }
     return _render(
         request,
         "analytics/insights/health.html",
         {
             "s": s,
             "overview": overview,
+            "pager": pager,
             "chart": {"kind": "health", **overview, "t": _chart_words()},
         },
         error,

@@ -40,11 +40,15 @@
     const model = data.model;
     const labels = new Map();
     data.pipeline.concat(data.won).forEach((r) => labels.set(String(r.value), r.label));
-    const keys = Array.from(labels.keys()).slice(0, 15);
     const currency = mainCurrency(data.pipeline.concat(data.won), model);
     const byKey = (rows) => new Map(rows.map((r) => [String(r.value), r]));
     const p = byKey(data.pipeline);
     const w = byKey(data.won);
+    const credit = (rows, k) => amountIn((rows.get(k) || {})[model], currency);
+    // Largest credit under the chosen model first: won revenue, then pipeline.
+    const keys = Array.from(labels.keys())
+      .sort((a, b) => credit(w, b) - credit(w, a) || credit(p, b) - credit(p, a))
+      .slice(0, 15);
     draw("ins-chart", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
         valueFormatter: (v) => currency + " " + money(v) },
@@ -69,9 +73,9 @@
       name: s.label, type: "line", stack: "open", areaStyle: { opacity: 0.55 }, symbol: "none",
       data: data.over_time.map((p) => p.open[s.stage]),
     }));
-    series.push({ name: t("won"), type: "bar", yAxisIndex: 1, barMaxWidth: 10, itemStyle: { color: "#1f8a4c" },
+    series.push({ name: t("won"), type: "bar", yAxisIndex: 1, barMaxWidth: 10, z: 5, itemStyle: { color: "#1f8a4c" },
       data: data.over_time.map((p) => p.won) });
-    series.push({ name: t("lost"), type: "bar", yAxisIndex: 1, barMaxWidth: 10, itemStyle: { color: "#c53030" },
+    series.push({ name: t("lost"), type: "bar", yAxisIndex: 1, barMaxWidth: 10, z: 5, itemStyle: { color: "#c53030" },
       data: data.over_time.map((p) => p.lost) });
     draw("ins-chart", {
       tooltip: { trigger: "axis" },
@@ -84,7 +88,7 @@
     const funnel = data.conversion.stages;
     draw("ins-funnel", {
       tooltip: { trigger: "item", formatter: (p) => p.name + ": " + p.value },
-      series: [{ type: "funnel", sort: "none", left: "8%", width: "84%", top: 8, bottom: 8, minSize: "8%",
+      series: [{ type: "funnel", sort: "none", left: "8%", width: "84%", top: 8, bottom: 8, minSize: "30%",
         label: { position: "inside", formatter: (p) => p.name + " " + p.value },
         data: funnel.map((s) => ({ name: s.label, value: s.reached })) }],
     });
@@ -105,7 +109,7 @@
     const colour = (from) => (from >= 67 ? "#1f8a4c" : from >= 34 ? "#b7791f" : "#c53030");
     draw("ins-chart", {
       tooltip: { trigger: "axis" },
-      grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.distribution.map((b) => b.from + "–" + b.to) },
       yAxis: { type: "value", name: t("accounts"), minInterval: 1 },
       series: [{ type: "bar", data: data.distribution.map((b) => ({ value: b.accounts,
@@ -133,8 +137,8 @@
     const rows = data.products;
     draw("ins-chart", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1, name: t("accounts") },
+      grid: { left: 8, right: 24, top: 8, bottom: 24, containLabel: true },
+      xAxis: { type: "value", minInterval: 1, name: t("accounts"), nameLocation: "middle", nameGap: 26 },
       yAxis: { type: "category", inverse: true, data: rows.map((r) => r.product__name) },
       series: [{ type: "bar", data: rows.map((r) => r.accounts), itemStyle: { color: "#12a39a" },
         label: { show: true, position: "right" } }],

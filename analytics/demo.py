@@ -1,0 +1,24 @@
+"""Demo data of the analytics, called by ``abm.demo`` after the apps below it.
+
+Account health and upsell intent are kept by workers; after a demo load (rows written
+directly, no change notices) they are computed once here so the pages show them at once.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def seed_demo(*, rng, stdout=None, scale: int = 0) -> None:
+    """Compute account health and upsell intent for the freshly loaded book."""
+    from analytics.insights.health import health_recompute_all
+    from analytics.insights.upsell import upsell_intent_refresh
+
+    started = time.monotonic()
+    scored = health_recompute_all()
+    intents = upsell_intent_refresh()
+    if stdout is not None:
+        stdout.write(
+            f"Analytics: health of {scored:,} accounts, {intents:,} upsell intents "
+            f"({time.monotonic() - started:.1f}s)."
+        )

@@ -70,6 +70,7 @@ def test_each_consumer_of_change_marks_has_a_catch_up_within_a_minute():
         "accounts.rollups_refresh_dirty_task",
         "buying_groups.scores_flush_task",
         "sales_actions.sales_emails_sweep_task",
+        "analytics.health_refresh_dirty_task",
         "abm.worker_heartbeat_task",
     ):
         assert float(schedule[task]) <= CATCH_UP_SECONDS, task

@@ -1,13 +1,14 @@
 """The API's JSON parser: what the database or Python cannot take is a 400, not a 500.
 
 Python's ``json`` parses text that PostgreSQL refuses to store (a NUL character, a
-lone UTF-16 surrogate such as ``"\\ud800"``) and hits ``RecursionError`` on arrays
-nested thousands deep. This parser refuses all three up front, naming the problem and
-where it is in the body (``activities[3].metadata.note``).
+lone UTF-16 surrogate such as ``"\\ud800"``, ``1e999`` read as infinity) and hits
+``RecursionError`` on arrays nested thousands deep. This parser refuses them up front,
+naming the problem and where it is in the body (``activities[3].metadata.note``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from django.conf import settings
@@ -66,6 +67,9 @@ def json_problem(data) -> tuple[list, str] | None:
             problem = unstorable_problem(value)
             if problem:
                 return path, problem
+        elif isinstance(value, float) and not math.isfinite(value):
+            # 1e999 parses as infinity, which JSON columns cannot store.
+            return path, _("is a number too large to store")
     return None
 
 

@@ -303,3 +303,13 @@ HUGE = 99_999_999_999_999_999_999
 )
 def test_ids_no_database_holds_are_a_400(api, url, body, field):
     _assert_4xx(api.post(url, body, format="json"), names=field)
+
+
+def test_a_number_too_large_for_json_columns_is_a_400(api):
+    contact = ContactFactory()
+    text = f'{{"contact": {contact.pk}, "type": "call", "metadata": {{"score": 1e999}}}}'
+
+    body = _assert_4xx(_post_raw(api, "/api/v1/activities/", text), names="metadata")
+
+    assert "too large" in body["detail"]
+    assert not Activity.objects.exists()

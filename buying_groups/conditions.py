@@ -4,9 +4,12 @@ A condition is ``{"field": ..., "op": ..., "value": [...]}``. A list value means
 of these". Conditions are written on the role-template page one per line, e.g.::
 
     title contains VP, Director
-    buying_roles include decision_maker
+    buying_roles include Decision maker, Budget holder
     department equals Finance
-    seniority at_least director
+    seniority at_least Director
+
+The form shows buying roles and seniority levels by their labels and takes either the
+label or the stored code; the stored conditions (and the API) hold the codes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from abm.exceptions import ApplicationError
 from accounts.models import BuyingRole
 
 SENIORITY_LEVELS = ["individual", "manager", "director", "vp", "c_level"]
+SENIORITY_LABELS = {
+    "individual": "Individual contributor",
+    "manager": "Manager",
+    "director": "Director",
+    "vp": "VP",
+    "c_level": "C-level",
+}
 _SENIORITY_PATTERNS = [
     (
         "c_level",
@@ -34,15 +44,36 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     "buying_roles": ("include",),
     "seniority": ("is", "at_least"),
 }
+# Labels for the values of the fields that have a fixed list: what the form shows.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "buying_roles": {value: str(label) for value, label in BuyingRole.choices},
+    "seniority": SENIORITY_LABELS,
+}
 FIELD_HELP = (
     "One condition per line: <field> <operator> <values, comma-separated>. Fields: "
     "title (contains / equals / starts_with), department (contains / equals), buying_roles "
     "(include: "
-    + ", ".join(BuyingRole.values)
+    + ", ".join(VALUE_LABELS["buying_roles"].values())
     + "), seniority (is / at_least: "
-    + ", ".join(SENIORITY_LEVELS)
+    + ", ".join(SENIORITY_LABELS.values())
     + ")."
 )
+
+
+def _value_code(field_name: str, value: str) -> str:
+    """The stored code for a value typed as its label or its code (any case); else as typed."""
+    labels = VALUE_LABELS.get(field_name)
+    if not labels:
+        return value
+    wanted = value.strip().casefold()
+    for code, label in labels.items():
+        if wanted in (code.casefold(), label.casefold(), code.replace("_", " ").casefold()):
+            return code
+    return value
+
+
+def _value_label(field_name: str, value: str) -> str:
+    return VALUE_LABELS.get(field_name, {}).get(value, value)
 
 
 def seniority_of(title: str) -> str:
@@ -114,15 +145,18 @@ def conditions_parse(text: str) -> list[dict]:
             raise ApplicationError(
                 f"Line {number}: write '<field> <operator> <values>'.", field="conditions"
             )
-        raw.append(
-            {"field": parts[0].lower(), "op": parts[1].lower(), "value": parts[2].split(",")}
-        )
+        field_name = parts[0].lower()
+        values = [_value_code(field_name, v) for v in parts[2].split(",") if v.strip()]
+        raw.append({"field": field_name, "op": parts[1].lower(), "value": values})
     return conditions_clean(raw)
 
 
 def conditions_format(conditions: list[dict]) -> str:
-    """The form syntax for a stored condition list."""
-    return "\n".join(f"{c['field']} {c['op']} {', '.join(c['value'])}" for c in conditions or [])
+    """The form syntax for a stored condition list (fixed-list values by their labels)."""
+    return "\n".join(
+        f"{c['field']} {c['op']} {', '.join(_value_label(c['field'], v) for v in c['value'])}"
+        for c in conditions or []
+    )
 
 
 def conditions_describe(conditions: list[dict], match: str = "all") -> str:
@@ -130,7 +164,8 @@ def conditions_describe(conditions: list[dict], match: str = "all") -> str:
     if not conditions:
         return "Filled by hand only"
     parts = [
-        f"{c['field'].replace('_', ' ')} {c['op'].replace('_', ' ')} {' or '.join(c['value'])}"
+        f"{c['field'].replace('_', ' ')} {c['op'].replace('_', ' ')} "
+        + " or ".join(_value_label(c["field"], v) for v in c["value"])
         for c in conditions
     ]
     return (" and " if match == "all" else " or ").join(parts)

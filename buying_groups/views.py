@@ -433,9 +433,9 @@ def template_edit(request, pk: int | None = None):
                 "weight": 3,
                 "required": True,
                 "is_decision_maker": True,
-                "conditions": "seniority at_least vp",
+                "conditions": "seniority at_least VP",
             },
-            {"name": "Influencer", "weight": 2, "conditions": "seniority is director, manager"},
+            {"name": "Influencer", "weight": 2, "conditions": "seniority is Director, Manager"},
         ]
     )
     form = RoleTemplateForm(request.POST or None, initial=initial)

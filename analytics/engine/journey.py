@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 
@@ -69,16 +70,17 @@ def reached_sql(settings: dict, dialect: Dialect, *, only: int | None = None) ->
         sql.add(")")
     sql.add(" ")
     returned = [only] if only is not None else wanted
-    sql.add(" UNION ALL ".join(f"SELECT {i} AS node, e, t FROM n{i}" for i in returned))
+    when = "t" if only is not None else dialect.epoch("t")
+    sql.add(" UNION ALL ".join(f"SELECT {i} AS node, e, {when} AS t FROM n{i}" for i in returned))
     return sql
 
 
-def reached(settings: dict) -> dict[int, dict[int, object]]:
-    """node index -> {entity id: first time reached}."""
+def reached(settings: dict) -> dict[int, dict[int, float]]:
+    """node index -> {entity id: first time reached, in seconds since 1970}."""
     rows = fetch(reached_sql(settings, Dialect()), hash_joins=True)
-    out: dict[int, dict[int, object]] = defaultdict(dict)
+    out: dict[int, dict[int, float]] = defaultdict(dict)
     for node, entity, when in rows:
-        out[node][entity] = as_datetime(when)
+        out[node][entity] = when
     return out
 
 
@@ -112,14 +114,18 @@ def compute(settings: dict) -> dict:
             before = times.get(index[parent], {})
             row["from_parent"] = round(count / len(before), 4) if before else None
             row["drop_off"] = len(before) - count
-            gaps = [(mine[e] - before[e]).total_seconds() / 86400 for e in mine if e in before]
+            gaps = [(mine[e] - before[e]) / 86400 for e in mine if e in before]
             if gaps:
                 row["median_days"] = round(statistics.median(gaps), 2)
                 row["p90_days"] = round(_percentile(gaps, 0.9), 2)
             row["from_start"] = round(count / root_count, 4) if root_count else None
         if _single(settings):
             # one account or buying group: the date it reached the node
-            row["date"] = min(mine.values()).isoformat() if mine else None
+            row["date"] = (
+                dt.datetime.fromtimestamp(round(min(mine.values()), 3), dt.UTC).isoformat()
+                if mine
+                else None
+            )
         results.append(row)
         if parent is None:
             roots_total = (roots_total or 0) + count

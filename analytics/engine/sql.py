@@ -101,6 +101,13 @@ class Dialect:
             return f"strftime('%%Y-%%m', {column})"
         return f"date({column}, 'weekday 0', '-6 days')"
 
+    def epoch(self, column: str) -> str:
+        """Seconds since 1970 as a float: rows come back without parsing timestamps
+        (parsing 60,000 of them in Python cost more than the query)."""
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) AS double precision)"
+        return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
     def shift(self, column: str) -> str:
         """``column`` moved by a number of days given as the next parameter."""
         if self.postgres:

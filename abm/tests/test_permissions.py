@@ -81,7 +81,7 @@ def _nav_labels(client, user) -> list[str]:
 
 
 def test_nav_shows_only_what_each_role_may_open(client, admin, marketer, sales_rep):
-    everyone = ["Target accounts", "Accounts", "Buying groups", "Emails"]
+    everyone = ["Target accounts", "Accounts", "Buying groups", "Emails", "Analytics"]
     for user in (admin, marketer):
         labels = _nav_labels(client, user)
         assert set(everyone) <= set(labels) and "Import" in labels

@@ -4,6 +4,7 @@ the services own every rule (unique email and domain, guardians, parents) and wr
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from abm.exceptions import ApplicationError
 from abm.forms import ServiceForm
@@ -22,6 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors.records import owner_choices
+from accounts.services.consent import contact_opt_outs
 
 # --- Picking one record among many ----------------------------------------------------
 #
@@ -225,6 +227,18 @@ class ContactForm(OwnedForm):
     consent_level = forms.ChoiceField(choices=Contact.ConsentLevel.choices, label="Consent level")
     is_minor = forms.BooleanField(required=False, label="Is a minor")
     guardian = ContactPickField(label="Parent or guardian", help_text="The guardian's email.")
+    # Kept with the consent change; needed to turn back on what the contact turned off.
+    consent_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason for a consent change"),
+        help_text=_(
+            "Kept in the consent history. Needed to turn back on email the contact "
+            "turned off themselves."
+        ),
+    )
 
     CONSENT_FIELDS = (
         "allow_email",
@@ -296,6 +310,21 @@ class ContactForm(OwnedForm):
         self.fields["guardian"].widget.attrs.update(
             _picker_attrs("guardian-options", contact_lookup_url)
         )
+        self.opted_out = []
+        if instance is not None and instance.pk:
+            self._mark_own_opt_outs(instance)
+
+    def _mark_own_opt_outs(self, contact: Contact) -> None:
+        """Say on each field the contact turned off themselves who may turn it back on."""
+        opt_outs = contact_opt_outs(contact_ids=[contact.pk])
+        for (_contact_id, name), change in opt_outs.items():
+            if name not in self.fields or getattr(contact, name):
+                continue
+            self.opted_out.append(change)
+            self.fields[name].help_text = _(
+                "The contact turned this off themselves (%(source)s): only a marketer or an "
+                "admin can turn it back on, with a reason."
+            ) % {"source": change.get_source_display()}
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -147,6 +147,17 @@ class ContactSerializer(serializers.ModelSerializer):
     guardian = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), required=False, allow_null=True
     )
+    consent_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=(
+            "Why a consent field changes, kept in the consent history. Required to turn "
+            "back on a field the contact turned off themselves (unsubscribe); a sales rep "
+            "cannot do that."
+        ),
+    )
 
     class Meta:
         model = Contact
@@ -172,6 +183,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "consent_level",
             "is_minor",
             "guardian",
+            "consent_reason",
             "created_at",
             "updated_at",
         ]

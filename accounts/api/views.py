@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from drf_spectacular.utils import (
@@ -38,6 +40,7 @@ from accounts.models import (
     Account,
     Activity,
     Campaign,
+    ConsentChange,
     Contact,
     ContactAccount,
     Lead,
@@ -182,8 +185,9 @@ class ContactViewSet(ServiceViewSet):
         "id",
     ]
     ordering = ["last_name", "first_name", "id"]
-    create_service = services.contact_create
-    update_service = services.contact_update
+    # Consent changes made here are recorded with the source "api".
+    create_service = partial(services.contact_create, consent_source=ConsentChange.Source.API)
+    update_service = partial(services.contact_update, consent_source=ConsentChange.Source.API)
     delete_service = services.contact_delete
     instance_arg = "contact"
 

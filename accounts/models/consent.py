@@ -58,6 +58,10 @@ class ConsentChange(models.Model):
         return f"{self.field}: {self.old_value} -> {self.new_value} ({self.source})"
 
     @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+    @property
     def by_contact(self) -> bool:
         """The contact made this change themselves (an unsubscribe link, page or email)."""
         return self.source in CONTACT_SOURCES
@@ -71,3 +75,10 @@ CONTACT_SOURCES = frozenset(
         ConsentChange.Source.MAILTO,
     }
 )
+# The consent fields as the contact page names them.
+FIELD_LABELS = {
+    "allow_email": _("Email"),
+    "allow_bulk_email": _("Bulk (marketing) email"),
+    "allow_prefill": _("Form prefill"),
+    "follow_email": _("Follow email"),
+}

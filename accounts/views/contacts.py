@@ -17,8 +17,9 @@ from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import ContactFilter
 from accounts.forms import ContactForm, account_input_value
-from accounts.models import Account, BuyingRole, Contact, Lead
+from accounts.models import Account, BuyingRole, ConsentChange, Contact, Lead
 from accounts.selectors import records as selectors
+from accounts.selectors.consent import contact_consent_history
 from accounts.views.common import form_context, owner_choices, render_list
 
 
@@ -61,6 +62,7 @@ def contact_detail(request, pk: int):
         "now": timezone.now(),
         "notes": selectors.notes_for(contact=contact),
         "activities": selectors.timeline(contact=contact),
+        "consent_history": contact_consent_history(contact=contact),
         "can_edit": may_write(request.user, contact),
         "can_add_lead": may_create(request.user, Lead),
     }
@@ -98,7 +100,9 @@ def contact_create(request):
     done = form_submit(
         request,
         form,
-        lambda f: services.contact_create(user=request.user, data=f.service_data()),
+        lambda f: services.contact_create(
+            user=request.user, data=f.service_data(), consent_source=ConsentChange.Source.FORM
+        ),
         message=lambda contact: _("Contact “%(name)s” created.") % {"name": contact},
         redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),
     )
@@ -129,7 +133,10 @@ def contact_edit(request, pk: int):
         request,
         form,
         lambda f: services.contact_update(
-            user=request.user, contact=contact, data=f.service_data()
+            user=request.user,
+            contact=contact,
+            data=f.service_data(),
+            consent_source=ConsentChange.Source.FORM,
         ),
         message=lambda contact: _("Contact “%(name)s” saved.") % {"name": contact},
         redirect_to=lambda contact: reverse("accounts:contact_detail", args=[contact.pk]),

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,8 +22,9 @@ from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import may_import
 from abm.tasks import enqueue
 from accounts.domains import normalize_domain
-from accounts.models import Account, ImportJob, User
+from accounts.models import Account, Contact, ImportJob, User
 from accounts.services.changes import changes_notify
+from accounts.services.consent import CONSENT_FIELDS, contact_opt_outs, import_reversal_message
 from accounts.services.imports.columns import COLUMNS, TABLES
 from accounts.services.imports.parsers import CellContext, CellError
 from accounts.services.imports.reading import (
@@ -110,6 +112,36 @@ def _accounts_of_batch(batch, context: CellContext) -> None:
 BATCH_PREPARE = {ImportJob.Kind.CONTACTS: _accounts_of_batch}
 
 
+def _contacts_consent_check(values: list[dict], errors: list[dict]) -> None:
+    """A row may not turn back on email a contact turned off themselves (two queries a batch).
+
+    That takes a stated reason on the contact page; here it is a row error.
+    """
+    wanted = [v for v in values if any(v.get(f) is True for f in CONSENT_FIELDS)]
+    if not wanted:
+        return
+    contacts = {
+        row["email_lower"]: row
+        for row in Contact.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[v["email"] for v in wanted if v.get("email")])
+        .values("pk", "email_lower", *CONSENT_FIELDS)
+    }
+    if not contacts:
+        return
+    opt_outs = contact_opt_outs(contact_ids=[row["pk"] for row in contacts.values()])
+    for v in wanted:
+        current = contacts.get(v.get("email") or "")
+        if current is None:
+            continue
+        for field in CONSENT_FIELDS:
+            if v.get(field) is True and not current[field] and (current["pk"], field) in opt_outs:
+                errors.append(error(v["_row"], field, import_reversal_message()))
+
+
+# Checks a kind makes on each batch of clean values, against what is stored.
+BATCH_CHECK = {ImportJob.Kind.CONTACTS: _contacts_consent_check}
+
+
 def rows_validate(
     kind: str, parsed: ParsedFile, progress: Progress
 ) -> tuple[list[dict], list[dict]]:
@@ -118,11 +150,13 @@ def rows_validate(
     columns = [by_name[name] for name in parsed.columns]
     context = CellContext(users=_users_by_key())
     prepare = BATCH_PREPARE.get(kind)
+    check = BATCH_CHECK.get(kind)
     clean: list[dict] = []
     errors: list[dict] = []
     for batch in batches(parsed.rows, BATCH):
         if prepare:
             prepare(batch, context)
+        start = len(clean)
         for number, row in batch:
             context.row = number
             values: dict = {"_row": number}
@@ -132,7 +166,10 @@ def rows_validate(
                 except CellError as exc:
                     errors.append(error(number, column.name, str(exc)))
             clean.append(values)
+        if check:
+            check(clean[start:], errors)
         progress(len(clean))
+    errors.sort(key=lambda e: e["row"] or 0)  # stable: columns stay in order within a row
     return clean, errors
 
 
@@ -151,11 +188,18 @@ def import_check_role(user: User | None) -> None:
         )
 
 
-WRITERS = {ImportJob.Kind.ACCOUNTS: accounts_write, ImportJob.Kind.CONTACTS: contacts_write}
+def import_rows(
+    *,
+    kind: str,
+    text: str,
+    progress: Progress | None = None,
+    user: User | None = None,
+    reason: str = "",
+) -> ImportResult:
+    """Validate the whole file, then write every row in one transaction; raises ImportRejected.
 
-
-def import_rows(*, kind: str, text: str, progress: Progress | None = None) -> ImportResult:
-    """Validate the whole file, then write every row in one transaction; raises ImportRejected."""
+    ``user`` (who started the import) and ``reason`` go into the consent history.
+    """
     progress = progress or (lambda done: None)
     parsed = import_parse(kind=kind, text=text)
     clean, errors = rows_validate(kind, parsed, progress)
@@ -163,7 +207,10 @@ def import_rows(*, kind: str, text: str, progress: Progress | None = None) -> Im
         raise ImportRejected(errors)
     try:
         with transaction.atomic():
-            result = WRITERS[kind](parsed, clean)
+            if kind == ImportJob.Kind.CONTACTS:
+                result = contacts_write(parsed, clean, user=user, reason=reason)
+            else:
+                result = accounts_write(parsed, clean)
             if kind == ImportJob.Kind.ACCOUNTS:
                 changes_notify(kind="account", account_ids=result.account_ids)
             else:
@@ -177,6 +224,9 @@ def import_rows(*, kind: str, text: str, progress: Progress | None = None) -> Im
         raise ImportRejected(
             [error(None, "", _("A record changed while the file was imported: %s.") % exc)]
         ) from exc
+    except ApplicationError as exc:
+        # A contact opted out while the file was being checked (the consent service refuses).
+        raise ImportRejected([error(None, exc.field or "", exc.message)]) from exc
     return result
 
 
@@ -236,7 +286,14 @@ def import_job_run(*, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=min(done, job.total_rows))
 
     try:
-        result = import_rows(kind=job.kind, text=job.content, progress=progress)
+        result = import_rows(
+            kind=job.kind,
+            text=job.content,
+            progress=progress,
+            user=job.created_by,
+            reason=_("CSV import %(file)s (job %(job)s)")
+            % {"file": job.filename or "", "job": job.pk},
+        )
     except ImportRejected as exc:
         more = exc.error_count - len(exc.errors)
         ImportJob.objects.filter(pk=job_id).update(

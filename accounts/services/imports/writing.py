@@ -2,7 +2,9 @@
 
 Called inside the import's transaction with rows every column parser accepted. A
 blank cell (``None``) leaves an existing value alone; a new record takes the model's
-default for it.
+default for it. Consent columns (``allow_email``, ``allow_bulk_email``) are never
+written here: after the upsert they go through the consent service, which records a
+``ConsentChange`` for each value that changes (a new contact starts from the defaults).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Account, Contact, ContactAccount, ImportJob
+from accounts.models import Account, ConsentChange, Contact, ContactAccount, ImportJob, User
+from accounts.services.consent import CONSENT_FIELDS, contacts_consent_update_bulk
 from accounts.services.imports.columns import TABLES
 from accounts.services.imports.reading import ParsedFile
 
@@ -80,11 +84,21 @@ def accounts_write(parsed: ParsedFile, clean: list[dict]) -> ImportResult:
     return result
 
 
-def contacts_write(parsed: ParsedFile, clean: list[dict]) -> ImportResult:
-    """Create or update contacts by email; their account becomes their primary link."""
+def contacts_write(
+    parsed: ParsedFile, clean: list[dict], *, user: User | None = None, reason: str = ""
+) -> ImportResult:
+    """Create or update contacts by email; their account becomes their primary link.
+
+    Consent values go through the consent service as source ``import`` by ``user``, with
+    ``reason`` and the row number as the reason of each change.
+    """
     result = ImportResult()
     now = timezone.now()
-    update_fields = _update_fields(ImportJob.Kind.CONTACTS, parsed, {"updated_at"})
+    update_fields = [
+        f
+        for f in _update_fields(ImportJob.Kind.CONTACTS, parsed, {"updated_at"})
+        if f not in CONSENT_FIELDS
+    ]
     for batch in batches(clean):
         emails = [v["email"] for v in batch]
         existing = {
@@ -95,6 +109,7 @@ def contacts_write(parsed: ParsedFile, clean: list[dict]) -> ImportResult:
         }
         to_create: list[Contact] = []
         to_update: list[Contact] = []
+        consent: list[tuple[Contact, int, dict[str, bool]]] = []
         for values in batch:
             contact = existing.get(values["email"])
             is_new = contact is None
@@ -102,18 +117,35 @@ def contacts_write(parsed: ParsedFile, clean: list[dict]) -> ImportResult:
                 contact = Contact(created_at=now)
             else:
                 result.account_ids.add(contact.account_id)
+            wanted: dict[str, bool] = {}
             for name, value in values.items():
                 if name.startswith("_") or value is None:
                     continue  # a blank cell leaves an existing value alone
+                if name in CONSENT_FIELDS:
+                    wanted[name] = value
+                    continue
                 setattr(contact, name, value)
             contact.updated_at = now
             (to_create if is_new else to_update).append(contact)
+            if wanted:
+                consent.append((contact, values.get("_row"), wanted))
         if to_create:
             Contact.objects.bulk_create(to_create, batch_size=BATCH)
             result.created += len(to_create)
         if to_update:
             Contact.objects.bulk_update(to_update, update_fields, batch_size=BATCH)
             result.updated += len(to_update)
+        if consent:
+            contacts_consent_update_bulk(
+                changes={c.pk: wanted for c, _row, wanted in consent},
+                source=ConsentChange.Source.IMPORT,
+                user=user,
+                reasons={
+                    c.pk: _("%(reason)s, row %(row)s")
+                    % {"reason": reason or _("CSV import"), "row": row}
+                    for c, row, _wanted in consent
+                },
+            )
         touched = to_create + to_update
         result.contact_ids.update(c.pk for c in touched)
         linked = [c for c in touched if c.account_id]

@@ -305,4 +305,6 @@ def test_unsubscribe_by_mailto(inbound, marketing):
     assert _post(raw).json()["kind"] == "unsubscribe"
     contact.refresh_from_db()
     assert contact.allow_bulk_email is False
-    assert ConsentChange.objects.get(contact=contact).source == "mailto"
+    change = ConsentChange.objects.get(contact=contact)
+    assert change.source == "mailto" and change.reason
+    assert change.sales_email_id == SalesEmail.objects.get(contact=contact).pk

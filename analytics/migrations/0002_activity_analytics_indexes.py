@@ -12,9 +12,10 @@ POSTGRES = [
     "CREATE INDEX IF NOT EXISTS analytics_activity_type_time ON accounts_activity "
     "(type, occurred_at) INCLUDE (account_id, contact_id, campaign_id, channel, content_type, "
     "is_bot, subject)",
-    # lead status changes by the status they moved to
+    # lead status changes by the status they moved to; metadata is included because
+    # PostgreSQL answers from an expression index alone only when the column is in it
     "CREATE INDEX IF NOT EXISTS analytics_activity_lead_status ON accounts_activity "
-    "((metadata ->> 'to'), occurred_at) INCLUDE (account_id, contact_id, is_bot) "
+    "((metadata ->> 'to'), occurred_at) INCLUDE (account_id, contact_id, is_bot, metadata) "
     "WHERE type = 'lead_status_changed'",
     # one account's path in time order, ties by id (flow, key moments, first campaign)
     "CREATE INDEX IF NOT EXISTS analytics_activity_account_path ON accounts_activity "

@@ -17,7 +17,6 @@ NAV_ITEMS = [
     (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
     (_("Emails"), "sales_actions:template_list", "/emails/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),
-    (_("Analytics"), "analytics:index", "/analytics/", None),
     (_("Import"), "accounts:import", "/import/", permissions.may_import),
 ]
 

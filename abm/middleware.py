@@ -3,12 +3,12 @@
 Query parameters (``?q=%00``) and form fields reach filters, searches and services
 as text; PostgreSQL refuses a NUL character in text and no UTF-8 database stores a
 lone surrogate, so either used to come back as a 500. Under ``/api/`` the answer is
-JSON naming the parameter, elsewhere a plain 400 page.
+JSON naming the parameter, elsewhere the styled 400 page saying which.
 """
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from abm.parsers import unstorable_problem
@@ -48,4 +48,6 @@ class UnstorableInputMiddleware:
         message = _("The parameter %(name)s %(problem)s.") % {"name": name, "problem": problem}
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message, "code": "invalid", name: [message]}, status=400)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        from abm.views import error_response  # the styled 400 page, as every other error
+
+        return error_response(request, 400, message, {"exception": message})

@@ -130,3 +130,11 @@ def test_a_stale_csrf_token_gets_the_styled_403(marketer):
     response = browser.post("/emails/templates/new/", {"name": "x"})
     body = response.content.decode()
     assert response.status_code == 403 and "Reload the page" in body and "mainnav" in body
+
+
+@override_settings(DEBUG=False)
+def test_unstorable_input_on_a_page_gets_the_styled_400_naming_the_parameter(browser, marketer):
+    browser.force_login(marketer)
+    response = browser.get("/buying-groups/", {"q": "a\x00b"})
+    body = _assert_styled(response, 400)
+    assert "The parameter q" in body

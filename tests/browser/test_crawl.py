@@ -14,6 +14,7 @@ The browser window is 1440×900. On every page and dialog the test fails on:
   any console error or uncaught exception;
 - a link or dialog button the role is offered that answers 4xx (a broken promise of the page);
 - sideways scrolling (the document wider than the window: a hidden actions column);
+- a navigation entry listed twice;
 - a raw stored code where its label belongs (``financial_services``, ``closed_won``): every
   choice value with an underscore, of every model, must not show in the visible text.
 
@@ -184,6 +185,12 @@ class _Crawl:
                 f"{where}: scrolls sideways at {overflow['width']} px: "
                 + "; ".join(overflow["found"][:3])
             )
+        nav = self.page.eval_on_selector_all(
+            ".mainnav a", "els => els.map(e => e.textContent.trim())"
+        )
+        twice = sorted({label for label in nav if nav.count(label) > 1})
+        if twice:
+            self.problems.append(f"{where}: the navigation lists {twice} more than once")
         text = self.page.evaluate(_TEXT_JS)
         found = sorted(set(self.codes.findall(text)))
         if found:

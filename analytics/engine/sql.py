@@ -137,16 +137,21 @@ def as_datetime(value) -> dt.datetime | None:
 
 
 def fetch(sql: Sql, *, hash_joins: bool = False) -> list[tuple]:
-    """Run one statement. ``hash_joins``: on PostgreSQL, forbid nested loops for it.
+    """Run one statement; on PostgreSQL without JIT and, with ``hash_joins``, without
+    nested loops.
 
     The planner cannot estimate how many entities pass a "subject contains" filter or a
     GROUP BY over a CTE, guesses a few hundred, and joins the next node's events with
     tens of thousands of index probes; every step of these passes is a set-to-set join
-    that hash joins do in one sweep.
+    that hash joins do in one sweep. Forbidding a plan shape adds a huge cost to it,
+    which would make PostgreSQL JIT-compile a 10 ms query for seconds: JIT is off too
+    (these statements are short and run often).
     """
-    if hash_joins and connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SET LOCAL jit = off")
+            if hash_joins:
+                cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(sql.text, sql.params)
             return cursor.fetchall()
     with connection.cursor() as cursor:

@@ -252,6 +252,10 @@ SALES_EMAIL_REQUEUE_SECONDS = env.int("SALES_EMAIL_REQUEUE_SECONDS", default=120
 SALES_EMAIL_BOT_SECONDS = env.int("SALES_EMAIL_BOT_SECONDS", default=10)
 # Mail privacy proxies (Apple Mail Privacy Protection fetches from Apple's 17.0.0.0/8).
 SALES_EMAIL_PROXY_NETWORKS = env.list("SALES_EMAIL_PROXY_NETWORKS", default=["17.0.0.0/8"])
+# Approving an email template you wrote yourself is refused (403) when true.
+EMAIL_APPROVAL_REQUIRES_SECOND_PERSON = env.bool(
+    "EMAIL_APPROVAL_REQUIRES_SECOND_PERSON", default=False
+)
 
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -87,7 +87,8 @@ class EmailTemplate(models.Model):
 
     @property
     def is_editable_in_place(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
+        """Only a draft changes in place: a submitted version is what its approver reviews."""
+        return self.status == self.Status.DRAFT
 
 
 class SendBatch(models.Model):

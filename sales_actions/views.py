@@ -240,8 +240,10 @@ def template_transition(request, pk, action):
     }.get(action)
     if fn is None:
         raise Http404
+    # Approve names the version the page showed: a newer one is never approved unseen.
+    extra = {"version": request.POST.get("version", "")} if action == "approve" else {}
     try:
-        fn(user=request.user, template=template)
+        fn(user=request.user, template=template, **extra)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

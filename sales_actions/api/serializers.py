@@ -3,6 +3,16 @@ from rest_framework import serializers
 from sales_actions.models import EmailTemplate, SalesEmail, Workspace
 
 
+class EmailTemplateApproveSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text=(
+            "The version you reviewed. It must be the template's current submitted version, "
+            "else 409 (a newer submission is never approved unseen)."
+        ),
+    )
+
+
 class WorkspaceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Workspace

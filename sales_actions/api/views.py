@@ -18,6 +18,7 @@ from abm.permissions import may_edit_email_template, may_manage_workspaces
 from accounts.models import User
 from sales_actions import selectors, services
 from sales_actions.api.serializers import (
+    EmailTemplateApproveSerializer,
     EmailTemplateSerializer,
     SalesEmailSendSerializer,
     SalesEmailSerializer,
@@ -98,7 +99,7 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
 
 
 class EmailTemplateViewSet(viewsets.ModelViewSet):
-    """Email templates. Editing an approved version creates a new draft version."""
+    """Email templates. Editing a submitted or approved version creates a new draft version."""
 
     serializer_class = EmailTemplateSerializer
     permission_classes = [IsAuthenticated]
@@ -145,10 +146,16 @@ class EmailTemplateViewSet(viewsets.ModelViewSet):
     def submit(self, request, pk=None):
         return self._transition(services.email_template_submit)
 
-    @extend_schema(request=None, responses=EmailTemplateSerializer)
+    @extend_schema(request=EmailTemplateApproveSerializer, responses=EmailTemplateSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._transition(services.email_template_approve)
+        """Approve the version you reviewed (409 if it is not the current submitted one)."""
+        data = EmailTemplateApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = services.email_template_approve(
+            user=request.user, template=self.get_object(), version=data.validated_data["version"]
+        )
+        return Response(self.get_serializer(template).data)
 
     @extend_schema(request=None, responses=EmailTemplateSerializer)
     @action(detail=True, methods=["post"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
 from abm.permissions import (
@@ -121,8 +123,10 @@ def email_template_create(
 
 
 def email_template_update(*, user: User, template: EmailTemplate, **fields) -> EmailTemplate:
-    """Change a template. Drafts change in place (a submitted one returns to draft);
-    an approved or archived version never changes: the edit becomes a new draft version."""
+    """Change a template. Drafts change in place; a submitted, approved or archived version
+    never changes (what an approver reviews stays what they approve): the edit becomes a
+    new draft version, and the submitted one stays in the approval queue until a newer
+    version is submitted."""
     if not may_edit_email_template(user, template):
         raise ForbiddenError("Only the template's author or a marketer can edit it.")
     allowed = {"name", "subject", "body_html", "kind", "workspace"}
@@ -145,13 +149,13 @@ def email_template_update(*, user: User, template: EmailTemplate, **fields) -> E
     now = timezone.now()
     with transaction.atomic():
         locked = EmailTemplate.objects.select_for_update().get(pk=template.pk)
-        if locked.is_editable_in_place:
+        if locked.status == S.DRAFT:
             target = locked
         else:
             latest = (
                 EmailTemplate.objects.filter(lineage=locked.lineage).order_by("-version").first()
             )
-            if latest.is_editable_in_place:
+            if latest.status == S.DRAFT:
                 raise ConflictError(
                     f"Version {latest.version} of this template is already being edited.",
                     field="version",
@@ -190,34 +194,88 @@ def email_template_submit(*, user: User, template: EmailTemplate) -> EmailTempla
         )
     _check_tokens(template)
     now = timezone.now()
-    updated = EmailTemplate.objects.filter(pk=template.pk, status=S.DRAFT).update(
-        status=S.SUBMITTED, submitted_at=now, updated_at=now
-    )
-    if not updated:
-        raise ConflictError("The template changed meanwhile; reload it.", field="status")
-    template.refresh_from_db()
-    return template
-
-
-def email_template_approve(*, user: User, template: EmailTemplate) -> EmailTemplate:
-    """Approve a submitted version (marketers and admins); older approved versions retire."""
-    if not may_approve_emails(user):
-        raise ForbiddenError("Only marketers and admins can approve templates.", code="forbidden")
-    if template.status != S.SUBMITTED:
-        raise ConflictError("Only submitted templates can be approved.", field="status")
-    _check_tokens(template)
-    now = timezone.now()
     with transaction.atomic():
-        updated = EmailTemplate.objects.filter(pk=template.pk, status=S.SUBMITTED).update(
-            status=S.APPROVED, approved_by=user, approved_at=now, updated_at=now
+        updated = EmailTemplate.objects.filter(pk=template.pk, status=S.DRAFT).update(
+            status=S.SUBMITTED, submitted_at=now, updated_at=now
         )
         if not updated:
             raise ConflictError("The template changed meanwhile; reload it.", field="status")
-        EmailTemplate.objects.filter(lineage=template.lineage, status=S.APPROVED).exclude(
+        # One version of a template waits for approval: a newer submission supersedes it.
+        EmailTemplate.objects.filter(lineage=template.lineage, status=S.SUBMITTED).exclude(
             pk=template.pk
         ).update(status=S.ARCHIVED, archived_at=now, updated_at=now)
     template.refresh_from_db()
     return template
+
+
+def _version_number(version) -> int:
+    if isinstance(version, bool) or not isinstance(version, int | str):
+        raise ApplicationError(
+            _("Name the version you approve (the number you reviewed)."), field="version"
+        )
+    try:
+        number = int(version)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ApplicationError(_("The version is a positive whole number."), field="version")
+    return number
+
+
+def email_template_approve(*, user: User, template: EmailTemplate, version) -> EmailTemplate:
+    """Approve the version the approver reviewed (marketers and admins).
+
+    ``version`` must be the template's current submitted version, else 409: a newer
+    submission or an edit made after the review is never approved unseen. With
+    ``EMAIL_APPROVAL_REQUIRES_SECOND_PERSON`` the author cannot approve their own version.
+    Older approved versions retire.
+    """
+    if not may_approve_emails(user):
+        raise ForbiddenError("Only marketers and admins can approve templates.", code="forbidden")
+    number = _version_number(version)
+    with transaction.atomic():
+        current = (
+            EmailTemplate.objects.select_for_update()
+            .filter(lineage=template.lineage, status=S.SUBMITTED)
+            .order_by("-version")
+            .first()
+        )
+        if current is None:
+            raise ConflictError(
+                _("No version of this template is waiting for approval."),
+                field="version",
+                code="not_submitted",
+            )
+        if current.version != number:
+            raise ConflictError(
+                _(
+                    "You reviewed version %(reviewed)s, but version %(current)s is the one "
+                    "waiting for approval: review it first."
+                )
+                % {"reviewed": number, "current": current.version},
+                field="version",
+                code="version_mismatch",
+            )
+        if (
+            settings.EMAIL_APPROVAL_REQUIRES_SECOND_PERSON
+            and current.owner_id is not None
+            and current.owner_id == user.pk
+        ):
+            raise ForbiddenError(
+                _("Somebody other than its author must approve this template."),
+                field="version",
+                code="second_person_required",
+            )
+        _check_tokens(current)
+        now = timezone.now()
+        EmailTemplate.objects.filter(pk=current.pk).update(
+            status=S.APPROVED, approved_by=user, approved_at=now, updated_at=now
+        )
+        EmailTemplate.objects.filter(lineage=current.lineage, status=S.APPROVED).exclude(
+            pk=current.pk
+        ).update(status=S.ARCHIVED, archived_at=now, updated_at=now)
+    current.refresh_from_db()
+    return current
 
 
 def email_template_archive(*, user: User, template: EmailTemplate) -> EmailTemplate:

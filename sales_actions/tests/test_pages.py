@@ -51,7 +51,10 @@ def test_template_pages_create_preview_submit_approve(sales_rep, marketer):
     assert template.status == "submitted"  # a rep cannot approve
     queue = _client(marketer).get("/emails/approvals/")
     assert b"Intro" in queue.content
-    _client(marketer).post(f"/emails/templates/{template.pk}/approve/")
+    # The page posts the version it showed.
+    page = _client(marketer).get(f"/emails/templates/{template.pk}/").content.decode()
+    assert '<input type="hidden" name="version" value="1">' in page
+    _client(marketer).post(f"/emails/templates/{template.pk}/approve/", {"version": "1"})
     template.refresh_from_db()
     assert template.status == "approved" and template.approved_by == marketer
 

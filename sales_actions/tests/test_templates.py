@@ -85,15 +85,18 @@ def test_rep_drafts_and_submits_but_cannot_approve(sales_rep, marketer):
     assert template.body_text.strip() == "Hello {{ account.name }}"
     services.email_template_submit(user=sales_rep, template=template)
     with pytest.raises(ForbiddenError):
-        services.email_template_approve(user=sales_rep, template=template)
-    approved = services.email_template_approve(user=marketer, template=template)
+        services.email_template_approve(user=sales_rep, template=template, version=1)
+    approved = services.email_template_approve(user=marketer, template=template, version=1)
     assert approved.status == "approved"
     assert approved.approved_by == marketer and approved.approved_at is not None
 
 
 def test_admin_approves_too(sales_rep, admin):
     template = EmailTemplateFactory(status="submitted", owner=sales_rep)
-    assert services.email_template_approve(user=admin, template=template).approved_by == admin
+    approved = services.email_template_approve(
+        user=admin, template=template, version=template.version
+    )
+    assert approved.approved_by == admin
 
 
 def test_template_with_unknown_token_cannot_be_submitted(marketer):
@@ -117,7 +120,7 @@ def test_editing_an_approved_version_makes_a_new_draft(marketer):
         services.email_template_update(user=marketer, template=approved, subject="Other")
     # Approving v2 archives v1.
     services.email_template_submit(user=marketer, template=new)
-    services.email_template_approve(user=marketer, template=new)
+    services.email_template_approve(user=marketer, template=new, version=2)
     approved.refresh_from_db()
     assert approved.status == "archived"
 
@@ -160,8 +163,9 @@ def test_template_api_crud_and_transitions(api_as, sales_rep, marketer):
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
     assert rep.post(f"/api/v1/email-templates/{pk}/submit/").json()["status"] == "submitted"
-    assert rep.post(f"/api/v1/email-templates/{pk}/approve/").status_code == 403
-    approved = api_as(marketer).post(f"/api/v1/email-templates/{pk}/approve/")
+    approve = f"/api/v1/email-templates/{pk}/approve/"
+    assert rep.post(approve, {"version": 1}, format="json").status_code == 403
+    approved = api_as(marketer).post(approve, {"version": 1}, format="json")
     assert approved.json()["status"] == "approved" and approved.json()["approved_by"] == marketer.pk
     edited = api_as(marketer).patch(
         f"/api/v1/email-templates/{pk}/", {"subject": "Changed"}, format="json"

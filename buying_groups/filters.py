@@ -1,6 +1,7 @@
 """FilterSets shared by the buying-group list page and the API."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from abm.filters import HubFilterSet
 from accounts.models import Account, Product
@@ -14,10 +15,13 @@ class BuyingGroupFilter(HubFilterSet):
         field_name="account__name", lookup_expr="icontains", label="Account"
     )
     product = django_filters.ModelChoiceFilter(
-        field_name="solution_interest", queryset=Product.objects.all(), label="Product"
+        field_name="solution_interest",
+        queryset=Product.objects.all(),
+        label="Product",
+        empty_label=_("Any product"),
     )
     stage = django_filters.ModelChoiceFilter(
-        queryset=Stage.objects.all(), to_field_name="key", label="Stage"
+        queryset=Stage.objects.all(), to_field_name="key", label="Stage", empty_label=_("Any stage")
     )
     role_template = django_filters.ModelChoiceFilter(queryset=RoleTemplate.objects.all())
     engagement_min = django_filters.NumberFilter(

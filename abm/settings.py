@@ -269,15 +269,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    # JSON bodies (NUL characters, lone surrogates and deep nesting refused); multipart
-    # for uploads only.
-    "DEFAULT_PARSER_CLASSES": [
-        "abm.parsers.SafeJSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (NUL characters, lone surrogates and deep nesting refused); an
+    # upload view names its multipart parser itself, so the schema offers each body in
+    # the one encoding the view reads.
+    "DEFAULT_PARSER_CLASSES": ["abm.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient sends what the API reads
     "DEFAULT_PAGINATION_CLASS": "abm.paging.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "abm.schema.HubAutoSchema",  # error statuses, paging, filters
     "EXCEPTION_HANDLER": "abm.exceptions.api_exception_handler",
     # Throttles identify clients as abm.security.client_ip does (X-Forwarded-For only
     # through TRUSTED_PROXY_COUNT proxies).

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,7 +27,9 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
     progress_percent = serializers.IntegerField(read_only=True)
     errors = ImportErrorSerializer(many=True)
 
@@ -62,10 +64,12 @@ REJECTED = OpenApiResponse(
         "ImportRejected",
         {
             "detail": serializers.CharField(),
-            "errors": ImportErrorSerializer(many=True),
+            # Absent when the upload itself is invalid (no file, unknown kind).
+            "errors": ImportErrorSerializer(many=True, required=False),
         },
     ),
-    description="The file was rejected; nothing was imported.",
+    description="The file was rejected (``errors``) or the upload is invalid; nothing was "
+    "imported.",
 )
 TOO_LARGE = OpenApiResponse(
     inline_serializer(
@@ -73,15 +77,17 @@ TOO_LARGE = OpenApiResponse(
         {
             "detail": serializers.CharField(),
             "code": serializers.CharField(),
-            "file": serializers.ListField(child=serializers.CharField()),
+            # Absent when the whole request is over REQUEST_MAX_BYTES (refused unread).
+            "file": serializers.ListField(child=serializers.CharField(), required=False),
         },
     ),
-    description="The file is larger than the import limit (CSV_IMPORT_MAX_BYTES).",
+    description="The file is larger than the import limit (CSV_IMPORT_MAX_BYTES), or the "
+    "request larger than REQUEST_MAX_BYTES.",
 )
 
 
 class ImportListCreateView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an upload: multipart only
 
     @extend_schema(
         operation_id="imports_create",

@@ -303,7 +303,9 @@ ACTIVITY_FIELDS = [
 class ActivitySerializer(serializers.ModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
     account = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The contact's primary account when it was recorded."
+        read_only=True,
+        allow_null=True,
+        help_text="The contact's primary account when it was recorded (null: none).",
     )
     occurred_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
     initiated_by = serializers.ChoiceField(
@@ -346,7 +348,9 @@ class ActivityBulkItemSerializer(serializers.Serializer):
 
 
 class ActivityBulkRequestSerializer(serializers.Serializer):
-    activities = ActivityBulkItemSerializer(many=True, help_text=f"At most {BULK_MAX} items.")
+    activities = ActivityBulkItemSerializer(
+        many=True, min_length=1, max_length=BULK_MAX, help_text=f"1 to {BULK_MAX} items."
+    )
 
 
 class ActivityBulkResultSerializer(serializers.Serializer):
@@ -362,8 +366,9 @@ class BulkErrorItemSerializer(serializers.Serializer):
 
 class BulkErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = BulkErrorItemSerializer(many=True)
+    # A body that is not a list of activities answers without these (the shared Error).
+    code = serializers.CharField(required=False)
+    errors = BulkErrorItemSerializer(many=True, required=False)
 
 
 # --- Campaigns, products, notes, tasks --------------------------------------------
@@ -398,7 +403,7 @@ class NoteSerializer(serializers.ModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), required=False, allow_null=True
     )
-    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Note
@@ -416,7 +421,7 @@ class TaskSerializer(serializers.ModelSerializer):
     account = serializers.PrimaryKeyRelatedField(
         queryset=Account.objects.all(), required=False, allow_null=True
     )
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Task

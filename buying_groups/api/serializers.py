@@ -25,7 +25,7 @@ class TemplateRoleSerializer(serializers.ModelSerializer):
 class RoleTemplateSerializer(serializers.ModelSerializer):
     roles = TemplateRoleSerializer(many=True, required=False)
     solution_interest_name = serializers.CharField(
-        source="solution_interest.name", read_only=True, default=None
+        source="solution_interest.name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

@@ -22,8 +22,8 @@ class WorkspaceSerializer(serializers.ModelSerializer):
 
 class EmailTemplateSerializer(serializers.ModelSerializer):
     workspace = serializers.PrimaryKeyRelatedField(queryset=Workspace.objects.all())
-    approved_by = serializers.IntegerField(source="approved_by_id", read_only=True)
-    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    approved_by = serializers.IntegerField(source="approved_by_id", read_only=True, allow_null=True)
+    owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
 
     class Meta:
         model = EmailTemplate

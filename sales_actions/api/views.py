@@ -244,6 +244,7 @@ class InboundEmailView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_error_statuses = {"post": (403,)}  # a wrong or missing X-Inbound-Secret
 
     @extend_schema(
         request={"message/rfc822": OpenApiTypes.BINARY},

@@ -20,6 +20,9 @@ from analytics.engine.sql import (
 )
 
 TIMELINE_LIMIT = 200
+# Key moments read every reached entity's own +-N day window; past this many entities
+# they read an even sample (every k-th entity id) and say so.
+KEY_MOMENTS_SAMPLE = 5000
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -151,9 +154,14 @@ def _single(settings: dict) -> bool:
     return bool(filters.get("account") or filters.get("buying_group"))
 
 
-def key_moments(settings: dict, reached_at: dict[int, object]) -> dict:
+def key_moments(settings: dict, reached_at: dict[int, float]) -> dict:
     """The most common events in the N days before and after entities reached a node:
-    one statement over the reached entities' activities in their own +-N day window."""
+    one statement over the reached entities' activities in their own +-N day window.
+
+    The reached entities and times come from the journey pass just made (a VALUES
+    list), so the path to the node is not walked twice; past KEY_MOMENTS_SAMPLE
+    entities an even sample (every k-th entity id) is read, and the result says so.
+    """
     moments = settings["key_moments"]
     days = moments.get("days", 30)
     dim = DIMENSIONS[moments.get("dimension", "type")]
@@ -162,22 +170,33 @@ def key_moments(settings: dict, reached_at: dict[int, object]) -> dict:
     )
     container = settings["container"]
     dialect = Dialect()
-    node_index = {n["id"]: i for i, n in enumerate(settings["nodes"])}[moments["node"]]
-    sql = Sql("SELECT k.side, k.item, COUNT(DISTINCT k.e) FROM (SELECT r.e AS e, ")
-    sql.add(f"CASE WHEN a.occurred_at < r.t THEN 'before' ELSE 'after' END AS side, {dim} AS item")
-    sql.add(" FROM (").extend(reached_sql(settings, dialect, only=node_index))
-    sql.add(f") r {activity_join(container, 'r.e')} WHERE {has_value} AND a.is_bot = %s", False)
-    sql.add(f" AND a.occurred_at >= {dialect.shift('r.t')}", dialect.shift_param(-days))
-    sql.add(f" AND a.occurred_at <= {dialect.shift('r.t')}", dialect.shift_param(days))
-    sql.add(" AND a.occurred_at <> r.t) k GROUP BY k.side, k.item")
-    total = len(reached_at) or 1
+    step = -(-len(reached_at) // KEY_MOMENTS_SAMPLE) if reached_at else 1
+    sample = sorted((e, t) for e, t in reached_at.items() if e % step == 0)
     out = {
         "node": moments["node"],
         "days": days,
         "entities": len(reached_at),
+        "sampled": len(sample) if step > 1 else None,
         "before": [],
         "after": [],
     }
+    if not sample:
+        return out
+    first = (
+        "(CAST(%s AS bigint), CAST(%s AS timestamp with time zone))"
+        if dialect.postgres
+        else "(%s, %s)"
+    )
+    sql = Sql("WITH r(e, t) AS (VALUES " + ", ".join([first] + ["(%s, %s)"] * (len(sample) - 1)))
+    for entity, when in sample:
+        sql.params.extend([entity, dialect.dt(dt.datetime.fromtimestamp(when, dt.UTC))])
+    sql.add(") SELECT k.side, k.item, COUNT(*) FROM (SELECT DISTINCT r.e AS e, ")
+    sql.add(f"CASE WHEN a.occurred_at < r.t THEN 'before' ELSE 'after' END AS side, {dim} AS item")
+    sql.add(f" FROM r {activity_join(container, 'r.e')} WHERE {has_value} AND a.is_bot = %s", False)
+    sql.add(f" AND a.occurred_at >= {dialect.shift('r.t')}", dialect.shift_param(-days))
+    sql.add(f" AND a.occurred_at <= {dialect.shift('r.t')}", dialect.shift_param(days))
+    sql.add(" AND a.occurred_at <> r.t) k GROUP BY k.side, k.item")
+    total = len(sample)
     for side, item, n in sorted(fetch(sql), key=lambda row: (-row[2], str(row[1]))):
         if len(out[side]) < 8:
             out[side].append({"item": item, "entities": n, "share": round(n / total, 4)})

@@ -53,9 +53,19 @@ def approval_queue(*, user) -> QuerySet[EmailTemplate]:
     )
 
 
-def sales_email_list() -> QuerySet[SalesEmail]:
-    return SalesEmail.objects.select_related("sender", "contact", "template", "account").defer(
-        "body_html", "body_text"
+def sales_email_visible(*, user) -> QuerySet[SalesEmail]:
+    """Sent emails the user may read: those of templates in workspaces they may use."""
+    qs = SalesEmail.objects.all()
+    limited = workspace_ids_limited(user)
+    return qs if limited is None else qs.filter(template__workspace_id__in=limited)
+
+
+def sales_email_list(*, user) -> QuerySet[SalesEmail]:
+    """The outbox rows the user may read (workspace limits), without their bodies."""
+    return (
+        sales_email_visible(user=user)
+        .select_related("sender", "contact", "template", "account")
+        .defer("body_html", "body_text")
     )
 
 

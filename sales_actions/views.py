@@ -267,16 +267,16 @@ def approval_queue(request):
 
 @login_required
 def report(request):
+    template_ids = list(
+        selectors.email_template_list(user=request.user).values_list("pk", flat=True)
+    )
     return render(
         request,
         "sales_actions/report.html",
         {
-            "templates": selectors.template_report(
-                template_ids=list(
-                    selectors.email_template_list(user=request.user).values_list("pk", flat=True)
-                )
-            ),
-            "senders": selectors.sender_report(),
+            "templates": selectors.template_report(template_ids=template_ids),
+            # Only the senders of templates the user may see (workspace limits).
+            "senders": selectors.sender_report(template_ids=template_ids),
             "tabs": _tabs(request, "report"),
         },
     )
@@ -406,7 +406,7 @@ def send_dialog(request):
 
 
 def _emails_tab(request, *, contact=None, account=None):
-    qs = selectors.sales_email_list()
+    qs = selectors.sales_email_list(user=request.user)
     qs = qs.filter(contact=contact) if contact else qs.filter(account=account)
     emails = list(qs.order_by("-queued_at", "-id")[:PAGE_SIZE])
     context = {
@@ -436,7 +436,10 @@ def account_emails(request, pk):
 @login_required
 def email_detail(request, pk):
     email = get_object_or_404(
-        SalesEmail.objects.select_related("template", "sender", "contact", "batch"), pk=pk
+        selectors.sales_email_visible(user=request.user).select_related(
+            "template", "sender", "contact", "batch"
+        ),
+        pk=pk,
     )
     events = list(email.events.select_related("link")[:100])
     name = "sales_actions/email_detail.html" if request.htmx else "sales_actions/email_page.html"
@@ -450,7 +453,9 @@ def email_detail(request, pk):
 def outbox(request):
     if not may_view_outbox(request.user):
         raise PermissionDenied
-    filterset = SalesEmailFilter(request.GET, queryset=selectors.sales_email_list())
+    filterset = SalesEmailFilter(
+        request.GET, queryset=selectors.sales_email_list(user=request.user)
+    )
     page, cursor_error = paginate_request_or_first(request, filterset.qs, ordering=["-id"])
     if cursor_error:
         messages.error(request, cursor_error)

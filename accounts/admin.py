@@ -5,6 +5,7 @@ from accounts.models import (
     Account,
     Activity,
     Campaign,
+    ConsentChange,
     Contact,
     ImportJob,
     Lead,
@@ -37,6 +38,22 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ("email", "first_name", "last_name", "title", "account")
     search_fields = ("email", "last_name")
     raw_id_fields = ("account", "owner", "source_campaign", "guardian")
+    # Consent changes only through the consent service (contact page, API, import), which
+    # keeps who, when and why; here they are shown, not edited.
+    readonly_fields = ("allow_email", "allow_bulk_email", "allow_prefill", "follow_email")
+
+
+@admin.register(ConsentChange)
+class ConsentChangeAdmin(admin.ModelAdmin):
+    list_display = ("contact", "field", "old_value", "new_value", "source", "user", "occurred_at")
+    list_filter = ("source", "field")
+    raw_id_fields = ("contact", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Activity)

@@ -9,7 +9,7 @@ from abm.exceptions import ApplicationError, ForbiddenError
 from accounts.models import ConsentChange, Contact
 from accounts.services import contact_consent_update, contact_update
 from accounts.services.imports import import_start
-from accounts.tests.factories import ContactFactory
+from accounts.tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +358,13 @@ def test_contact_update_service_takes_the_reason_from_data(marketer):
     )
     assert _changes(contact)[-1].reason == "Confirmed by email"
     assert _changes(contact)[-1].source == "user"
+
+
+def test_django_admin_shows_consent_but_does_not_edit_it(client):
+    contact = _opted_out()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/accounts/contact/{contact.pk}/change/").content.decode()
+    assert "Bulk email" in page or "bulk email" in page.lower()
+    assert 'name="allow_bulk_email"' not in page
+    history = client.get("/admin/accounts/consentchange/")
+    assert history.status_code == 200 and "allow_bulk_email" in history.content.decode()

@@ -73,6 +73,10 @@ app.conf.beat_schedule = {
         "task": "accounts.rollups_refresh_stale_schedule_task",
         "schedule": 60.0,
     },
+    "import-jobs-requeue": {
+        "task": "accounts.import_jobs_requeue_task",
+        "schedule": 60.0,
+    },
     "targeting-rules-run": {
         "task": "accounts.targeting_rules_run_task",
         "schedule": 6 * 3600.0,
@@ -82,6 +86,10 @@ app.conf.beat_schedule = {
     "buying-groups-scores-flush": {
         "task": "buying_groups.scores_flush_task",
         "schedule": 15.0,
+    },
+    "buying-groups-generation-jobs-requeue": {
+        "task": "buying_groups.generation_jobs_requeue_task",
+        "schedule": 60.0,
     },
     "buying-groups-scores-recompute-all": {
         "task": "buying_groups.scores_recompute_all_task",

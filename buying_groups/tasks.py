@@ -31,6 +31,28 @@ def generation_job_run_task(job_id: int) -> None:
     generation_job_run(job_id=job_id)
 
 
+@hub_task(name="buying_groups.generation_jobs_requeue_task", ignore_result=True)
+def generation_jobs_requeue_task() -> int:
+    """Hand out again generation jobs whose message was lost with the broker (a job never
+    started after two minutes); a twin run skips the groups the other one created."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from abm.tasks import enqueue
+    from buying_groups.models import GenerationJob
+
+    cutoff = timezone.now() - timedelta(seconds=120)
+    ids = list(
+        GenerationJob.objects.filter(
+            status=GenerationJob.Status.PENDING, started_at__isnull=True, created_at__lt=cutoff
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:100]
+    )
+    return sum(1 for pk in ids if enqueue(generation_job_run_task, pk))
+
+
 @hub_task(
     name="buying_groups.summary_generate_task",
     bind=True,

@@ -327,3 +327,38 @@ def test_a_sales_email_sent_with_the_broker_down_stays_queued_for_the_sweep(
     email = SalesEmail.objects.get(pk=result.queued[0]["sales_email_id"])
     assert email.status == "queued"
     assert broker_down.called
+
+
+# --- Jobs whose message was lost with the broker --------------------------------------------
+
+
+@pytest.mark.django_db
+def test_import_and_generation_jobs_left_waiting_are_handed_out_again():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ImportJob
+    from accounts.tasks import sweeps
+    from accounts.tests.factories import ProductFactory
+    from buying_groups.models import GenerationJob
+    from buying_groups.tasks import generation_jobs_requeue_task
+    from buying_groups.tests.factories import RoleTemplateFactory
+
+    old = timezone.now() - timedelta(minutes=5)
+    lost = ImportJob.objects.create(kind="accounts", content="name\n", total_rows=1)
+    ImportJob.objects.filter(pk=lost.pk).update(created_at=old)
+    ImportJob.objects.create(kind="accounts", content="name\n", total_rows=1)  # just queued
+    done = ImportJob.objects.create(kind="accounts", content="name\n", status="succeeded")
+    ImportJob.objects.filter(pk=done.pk).update(created_at=old)
+    job = GenerationJob.objects.create(
+        role_template=RoleTemplateFactory(), solution_interest=ProductFactory(), all_targets=True
+    )
+    GenerationJob.objects.filter(pk=job.pk).update(created_at=old)
+
+    with mock.patch.object(sweeps, "enqueue", return_value=True) as queued:
+        assert sweeps.import_jobs_requeue_task() == 1
+    assert queued.call_args.args[1:] == (lost.pk,)
+    with mock.patch("abm.tasks.enqueue", return_value=True) as queued:
+        assert generation_jobs_requeue_task() == 1
+    assert queued.call_args.args[1:] == (job.pk,)

@@ -91,6 +91,7 @@ JS_STRINGS = {
     "Segment: industry": _("Segment: industry"),
     "Segment: target or not": _("Segment: target or not"),
     "Share": _("Share"),
+    "Shares from an even sample of": _("Shares from an even sample of"),
     "Stage reached": _("Stage reached"),
     "Start with": _("Start with"),
     "Subject contains": _("Subject contains"),

@@ -361,13 +361,16 @@
       (byDepth[depth[n.id]] = byDepth[depth[n.id]] || []).push(n.id);
     });
     const pos = {};
-    Object.entries(byDepth).forEach(([d, ids]) => ids.forEach((id, i) => { pos[id] = [Number(d) * 420, i * 150 - (ids.length - 1) * 75]; }));
+    Object.entries(byDepth).forEach(([d, ids]) => ids.forEach((id, i) => { pos[id] = [Number(d) * 520, i * 150 - (ids.length - 1) * 75]; }));
     return pos;
   }
   function drawJourney() {
     const nodes = result.nodes;
     const single = !!(settings.filters.account || settings.filters.buying_group);
     const pos = journeyLayout();
+    const rowsUsed = new Set(Object.values(pos).map((p) => p[1])).size;
+    $("#an-chart").style.height = Math.min(560, Math.max(280, 170 * rowsUsed + 110)) + "px";
+    chart.resize();
     const byId = Object.fromEntries(settings.nodes.map((n) => [n.id, n]));
     const data = nodes.map((n) => {
       const s = byId[n.id];
@@ -387,7 +390,8 @@
     });
     const links = result.edges.map((e) => {
       const target = nodes.find((n) => n.id === e.target);
-      const text = single ? "" : pct(target.from_parent) + (target.median_days !== null ? " · " + t("median") + " " + target.median_days + " " + t("days") : "");
+      const days = (x) => (x === null || x === undefined ? "—" : (Math.round(x * 10) / 10).toLocaleString());
+      const text = single ? "" : pct(target.from_parent) + (target.median_days !== null ? "\n" + t("median") + " " + days(target.median_days) + " " + t("days") : "");
       return { source: e.source, target: e.target, value: target.entities, label: { show: !!text, formatter: text },
         lineStyle: { width: 1.5 + 8 * (target.from_parent || 0) } };
     });
@@ -398,10 +402,10 @@
         const n = nodes.find((x) => x.id === p.data.id); if (!n) return ""; return n.name + "<br>" + (n.condition_label || "") + "<br>" + fmt(n.entities) + " " + entitiesWord();
       } },
       series: [{
-        type: "graph", layout: "none", roam: true, draggable: true, symbol: "roundRect", symbolSize: [200, 74],
+        type: "graph", layout: "none", roam: true, draggable: true, symbol: "roundRect", symbolSize: [168, 72],
         edgeSymbol: ["none", "arrow"], edgeSymbolSize: 10,
         label: { show: true, color: "#1c2430", fontSize: 12, lineHeight: 16, rich: { b: { fontWeight: "bold", fontSize: 13 } } },
-        edgeLabel: { fontSize: 11, color: "#5d6b7c" },
+        edgeLabel: { fontSize: 11, color: "#5d6b7c", lineHeight: 14, backgroundColor: "#fff", padding: [2, 4] },
         lineStyle: { color: "#7aa2ff", opacity: 0.9, curveness: 0 },
         data: data, links: links,
       }],
@@ -434,6 +438,7 @@
       const km = result.key_moments;
       const node = byId[km.node];
       const card = el("div", { class: "card an-card" }, el("h2", { text: t("Key moments") + ": " + (node ? node.name : "") + " (±" + km.days + " " + t("days") + ")" }));
+      if (km.sampled) card.append(el("p", { class: "muted small", text: t("Shares from an even sample of") + " " + fmt(km.sampled) + " / " + fmt(km.entities) + " " + entitiesWord() + "." }));
       const cols = el("div", { class: "an-moments" });
       [["before", t("Before")], ["after", t("After")]].forEach(([side, label]) => {
         const ul = el("ul", { class: "an-bars" });
@@ -509,14 +514,14 @@
     ttm.setOption({
       animation: false, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true }, tooltip: {},
       xAxis: { type: "category", data: rows.map((r) => r.cohort + (r.group_label ? " · " + r.group_label : "")) },
-      yAxis: { type: "value", name: t("periods") },
+      yAxis: { type: "value", minInterval: 0.5 },
       series: [{ type: "bar", data: rows.map((r) => r.median_periods), itemStyle: { color: "#2557d6" }, label: { show: true, position: "top" } }],
     });
   }
 
-  const PALETTE = ["#2557d6", "#1f8a4c", "#b7791f", "#7a4fd6", "#c53030", "#0f8a8a", "#d6572b", "#5d6b7c", "#a0529c", "#3a7bd5"];
+  const PALETTE = ["#2557d6", "#b7791f", "#7a4fd6", "#c53030", "#0f8a8a", "#d6572b", "#5d6b7c", "#a0529c", "#3a7bd5", "#8a6d1f"];
   function itemColor(item) {
-    if (item === "__anchor__") return "#1f8a4c";
+    if (item === "__anchor__") return "#16223a";
     if (item === "__other__") return "#b9c2cf";
     let h = 0;
     String(item).split("").forEach((ch) => { h = (h * 31 + ch.charCodeAt(0)) >>> 0; });

@@ -138,3 +138,12 @@ def test_unstorable_input_on_a_page_gets_the_styled_400_naming_the_parameter(bro
     response = browser.get("/buying-groups/", {"q": "a\x00b"})
     body = _assert_styled(response, 400)
     assert "The parameter q" in body
+
+
+@override_settings(DEBUG=False)
+def test_a_service_refusal_a_page_did_not_catch_is_a_4xx_page_not_a_500(browser, marketer):
+    browser.force_login(marketer)
+    refused = _assert_styled(browser.get("/test-errors/refused/"), 403)
+    assert "Only marketers may do that." in refused
+    invalid = _assert_styled(browser.get("/test-errors/invalid/"), 400)
+    assert "The name is taken." in invalid

@@ -101,5 +101,14 @@ def label_result(kind: str, data: dict, settings: dict) -> dict:
                     m["label"] = labels.get(m["item"], str(m["item"]))
         for event in data.get("timeline", []):
             event["type_label"] = str(dict(Activity.Type.choices).get(event["type"], ""))
+        filters = settings.get("filters") or {}
+        if "timeline" in data:
+            from analytics.selectors import entity_rows
+
+            if filters.get("buying_group"):
+                rows = entity_rows(container="buying_group", ids=[filters["buying_group"]])
+            else:
+                rows = entity_rows(container="account", ids=[filters["account"]])
+            data["entity"] = rows[0] if rows else None
         return data
     return data

@@ -426,7 +426,10 @@
       return single ? (n.name + ": " + (n.date ? n.date.slice(0, 10) : t("not reached")))
         : (pct(n.from_parent) + " " + t("of those at") + " “" + parent.name + "” " + t("went on to") + " “" + n.name + "” (" + fmt(n.entities) + (n.median_days !== null ? ", " + t("median") + " " + n.median_days + " " + t("days") : "") + ")");
     });
-    $("#an-summary").textContent = (single ? t("Path of one entity.") + " " : "") + roots.map((r) => fmt(r.entities) + " " + entitiesWord() + " " + t("reached") + " “" + r.name + "”" + (single && r.date ? " (" + r.date.slice(0, 10) + ")" : "")).join("; ") + ". " + parts.join("; ") + (parts.length ? "." : "");
+    if (single) {
+      const who = result.entity ? result.entity.name : t("this entity");
+      $("#an-summary").textContent = t("Path of") + " " + who + ": " + nodes.map((n) => "“" + n.name + "” " + (n.date ? n.date.slice(0, 10) : t("not reached"))).join("; ") + ".";
+    } else $("#an-summary").textContent = roots.map((r) => fmt(r.entities) + " " + entitiesWord() + " " + t("reached") + " “" + r.name + "”" + (single && r.date ? " (" + r.date.slice(0, 10) + ")" : "")).join("; ") + ". " + parts.join("; ") + (parts.length ? "." : "");
     $("#an-chart").setAttribute("aria-label", t("Journey canvas"));
     const tbl = table([t("Node"), t("Condition"), t("From"), t("Entities"), t("Conversion from previous"), t("From start"), t("Drop-off"), t("Median days"), t("p90 days")],
       nodes.map((n) => [n.name, n.condition_label, n.parent ? byId[n.parent].name : "", drillLink(fmt(n.entities), { node: n.id, state: "reached" }, n.name),
@@ -452,7 +455,8 @@
       extra.append(card);
     }
     if (result.timeline) {
-      const card = el("div", { class: "card an-card" }, el("h2", { text: t("This entity’s own path") }));
+      const card = el("div", { class: "card an-card" }, el("h2", {}, t("This entity’s own path") + (result.entity ? ": " : ""),
+        result.entity ? el("a", { href: result.entity.url, text: result.entity.name }) : null));
       const ul = el("ul", { class: "timeline an-timeline" });
       result.timeline.forEach((ev) => ul.append(el("li", {}, el("span", { class: "dot", text: "•" }),
         el("div", {}, el("strong", { text: ev.type_label }), " ", el("span", { class: "muted", text: ev.subject || ev.content_type || "" })),

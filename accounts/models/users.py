@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+
+
+def default_time_zone() -> str:
+    """New users work in the hub's time zone until they choose their own."""
+    return settings.TIME_ZONE
 
 
 class Team(models.Model):
@@ -29,6 +35,8 @@ class User(AbstractUser):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     signature = models.TextField(blank=True, help_text="Appended to sales emails.")
+    # IANA name (e.g. "Europe/Warsaw"): cadence steps keep business hours in it.
+    time_zone = models.CharField(max_length=64, default=default_time_zone)
 
     @property
     def display_name(self) -> str:

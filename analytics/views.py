@@ -10,8 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -173,16 +174,46 @@ def _editor(request, *, kind: str, analysis: SavedAnalysis | None):
     )
 
 
+# Ready-made pages of the app (added by the insights part); shown when they exist.
+INSIGHT_PAGES = [
+    (
+        "analytics:impact",
+        _lazy("Marketing impact"),
+        _lazy("Which campaigns, channels and content touched accounts before a win."),
+    ),
+    (
+        "analytics:pipeline",
+        _lazy("Pipeline progress"),
+        _lazy("Opportunities by stage over time, stage-to-stage conversion."),
+    ),
+    ("analytics:health", _lazy("Account health"), _lazy("A 0–100 score per account, explained.")),
+    (
+        "analytics:upsell",
+        _lazy("Upsell and cross-sell"),
+        _lazy("Won accounts showing intent for products they have not bought."),
+    ),
+]
+
+
+def _insight_links() -> list[dict]:
+    links = []
+    for name, label, hint in INSIGHT_PAGES:
+        try:
+            links.append({"url": reverse(name), "label": label, "hint": hint})
+        except NoReverseMatch:
+            continue
+    return links
+
+
 @login_required
 def index(request):
     analyses = list(selectors.saved_analysis_list(user=request.user)[:200])
     for analysis in analyses:
         analysis.can_edit = may_write(request.user, analysis)
-    lists = list(selectors.entity_list_list(user=request.user)[:50])
     return render(
         request,
         "analytics/index.html",
-        {"analyses": analyses, "lists": lists, "kinds": KINDS.choices},
+        {"analyses": analyses, "kinds": KINDS.choices, "insights": _insight_links()},
     )
 
 

@@ -223,3 +223,12 @@ class EmailEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["email", "type", "occurred_at"], name="emailevent_email")]
+
+
+# Cadences live in their own module; importing them here registers them with this app.
+from sales_actions.cadences.models import (  # noqa: E402, F401
+    Cadence,
+    CadenceStep,
+    Enrolment,
+    StepRun,
+)

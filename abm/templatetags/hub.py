@@ -129,19 +129,6 @@ def choice_label(value, choices):
     return mapping.get(value, value)
 
 
-@register.filter
-def activity_subject(activity) -> str:
-    """An activity's subject for people: a lead status change names the statuses by their
-    labels (its stored subject, ``Lead status: mql → sales_accepted``, has the codes)."""
-    from accounts.models import Activity, Lead
-
-    meta = activity.metadata or {}
-    if activity.type == Activity.Type.LEAD_STATUS_CHANGED and "from" in meta and "to" in meta:
-        labels = dict(Lead.Status.choices)
-        return f"{labels.get(meta['from'], meta['from'])} → {labels.get(meta['to'], meta['to'])}"
-    return activity.subject
-
-
 @register.inclusion_tag("components/record_panels.html", takes_context=True)
 def record_panels(context, record: str, pk: int):
     """Every panel the apps registered for this kind of record (abm/panels.py)."""

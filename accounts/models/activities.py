@@ -90,3 +90,16 @@ class Activity(models.Model):
     @property
     def is_touch(self) -> bool:
         return self.initiated_by == self.InitiatedBy.USER
+
+    @property
+    def display_subject(self) -> str:
+        """The subject for people: a lead status change names the statuses by their labels
+        (its stored subject, ``Lead status: mql → sales_accepted``, has the codes)."""
+        from .records import Lead
+
+        meta = self.metadata or {}
+        if self.type == self.Type.LEAD_STATUS_CHANGED and "from" in meta and "to" in meta:
+            labels = dict(Lead.Status.choices)
+            old, new = meta["from"], meta["to"]
+            return f"{labels.get(old, old)} → {labels.get(new, new)}"
+        return self.subject

@@ -17,21 +17,15 @@ message on the field it names, or above the form when the form has no such field
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from abm.exceptions import ApplicationError
 
 
 class ApplicationErrorFormMixin:
-    """Puts an ApplicationError (or, during the transition, a ValidationError) on a form."""
+    """Puts a service's ApplicationError on a form."""
 
-    def add_application_error(self, exc: ApplicationError | ValidationError) -> None:
+    def add_application_error(self, exc: ApplicationError) -> None:
         """Show ``exc`` on the field it names (``field``, ``extra``), else on the form."""
-        if isinstance(exc, ValidationError):
-            # Transition only: services are moving to raise ApplicationError alone; until
-            # every one does, Django's ValidationError from a model's full_clean lands here.
-            self._add_validation_error(exc)
-            return
         self.add_error(self._field_or_none(exc.field), exc.message)
         for field, detail in (exc.extra or {}).items():
             if field == exc.field or field not in self.fields:
@@ -40,19 +34,8 @@ class ApplicationErrorFormMixin:
                 if isinstance(message, str):
                     self.add_error(field, message)
 
-    # The name pages used before this base existed.
-    apply_error = add_application_error
-
     def _field_or_none(self, field: str | None) -> str | None:
         return field if field and field in self.fields else None
-
-    def _add_validation_error(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(self._field_or_none(field), message)
-        else:
-            self.add_error(None, " ".join(exc.messages))
 
 
 class ServiceForm(ApplicationErrorFormMixin, forms.Form):

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -126,8 +125,7 @@ def form_submit(
         return None
     try:
         saved = save(form)
-    # ValidationError: transition only, until every service raises ApplicationError alone.
-    except (ApplicationError, ValidationError) as exc:
+    except ApplicationError as exc:
         form.add_application_error(exc)
         if on_error:
             on_error()

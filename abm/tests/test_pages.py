@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.signed_cookies import SessionStore
-from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
@@ -46,13 +45,6 @@ def test_application_error_without_a_known_field_is_a_form_error():
     assert form.is_valid()
     form.add_application_error(ApplicationError("No.", field="parent"))
     assert form.non_field_errors() == ["No."]
-
-
-def test_django_validation_error_is_accepted_during_the_transition():
-    form = NameForm({"name": "x"})
-    assert form.is_valid()
-    form.add_application_error(ValidationError({"email": ["Taken."], "other": ["Hm."]}))
-    assert form.errors["email"] == ["Taken."] and form.non_field_errors() == ["Hm."]
 
 
 def test_url_with_query_changes_and_removes_parameters():

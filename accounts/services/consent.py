@@ -138,7 +138,6 @@ def contact_consent_update(
     user: User | None = None,
     reason: str = "",
     sales_email_id: int | None = None,
-    check_write: bool = True,
 ) -> list[ConsentChange]:
     """Change consent fields of one contact at once; every change kept with who and why.
 
@@ -146,7 +145,7 @@ def contact_consent_update(
     not change write nothing.
     """
     reason = consent_changes_check(changes=changes, source=source, reason=reason)
-    if user is not None and check_write and not may_write(user, contact):
+    if user is not None and not may_write(user, contact):
         raise ForbiddenError(
             _("Your role does not allow changing this contact's consent."), code="forbidden"
         )

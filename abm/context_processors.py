@@ -16,9 +16,20 @@ NAV_ITEMS = [
     (_("Opportunities"), "accounts:opportunity_list", "/opportunities/", None),
     (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
     (_("Emails"), "sales_actions:template_list", "/emails/", None),
+    (_("Tasks"), "tasks:task_list", "/tasks/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),
     (_("Import"), "accounts:import", "/import/", permissions.may_import),
 ]
+
+
+# Counts shown beside an entry (url name -> fn(user) -> int), registered by the app that
+# owns the entry from its AppConfig.ready(): abm imports no app.
+NAV_BADGES: dict = {}
+
+
+def nav_badge_register(url_name: str, count) -> None:
+    """Show ``count(user)`` beside the navigation entry ``url_name`` when it is not 0."""
+    NAV_BADGES[url_name] = count
 
 
 def navigation(request):
@@ -35,7 +46,13 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
+        badge = NAV_BADGES.get(name)
         context["nav_items"].append(
-            {"label": label, "url": url, "active": request.path.startswith(prefix)}
+            {
+                "label": label,
+                "url": url,
+                "active": request.path.startswith(prefix),
+                "badge": (lambda fn=badge: fn(user)) if badge else None,
+            }
         )
     return context

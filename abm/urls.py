@@ -23,6 +23,7 @@ urlpatterns = [
     path("target-accounts/", include("accounts.target_urls")),
     path("buying-groups/", include("buying_groups.urls")),
     path("emails/", include("sales_actions.urls")),
+    path("tasks/", include("sales_actions.worklist.urls")),
     path("analytics/", include("analytics.urls")),
     path("", include("accounts.urls")),
 ]

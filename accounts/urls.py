@@ -28,6 +28,7 @@ urlpatterns = [
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
     path("opportunities/", opportunities.opportunity_list, name="opportunity_list"),
     path("opportunities/new/", opportunities.opportunity_create, name="opportunity_create"),
+    path("opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),
     path("tasks/new/", dialogs.task_create, name="task_create"),
     path("notes/new/", dialogs.note_create, name="note_create"),

@@ -52,7 +52,7 @@ def entity_rows(*, container: str, ids: list[int], limit: int = ENTITY_PREVIEW) 
                 "id": r["pk"],
                 "name": r["name"],
                 "detail": f"{r['account__name']} · {r['stage']}",
-                "url": reverse("accounts:opportunity_edit", args=[r["pk"]]),
+                "url": reverse("accounts:opportunity_detail", args=[r["pk"]]),
             }
             for r in rows.order_by("name", "pk")
         ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("send/check/", views.send_check, name="send_check"),
     path("contacts/<int:pk>/", views.contact_emails, name="contact_emails"),
     path("accounts/<int:pk>/", views.account_emails, name="account_emails"),
+    path("opportunities/<int:pk>/", views.opportunity_emails, name="opportunity_emails"),
     path("sent/<int:pk>/", views.email_detail, name="email_detail"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/reconcile/", views.outbox_reconcile, name="outbox_reconcile"),

@@ -405,19 +405,37 @@ def send_dialog(request):
 # --- Emails tabs and details ------------------------------------------------------------
 
 
-def _emails_tab(request, *, contact=None, account=None):
+def _emails_tab(request, *, contact=None, account=None, opportunity=None):
     qs = selectors.sales_email_list(user=request.user)
-    qs = qs.filter(contact=contact) if contact else qs.filter(account=account)
+    if contact:
+        qs = qs.filter(contact=contact)
+        send_query, back_url = (
+            f"?contact={contact.pk}",
+            url_or_empty("accounts:contact_detail", contact.pk),
+        )
+    elif opportunity:
+        # The deal's emails: sales emails to the contacts with a role on it.
+        qs = qs.filter(
+            contact_id__in=opportunity.contact_roles.values("contact_id"),
+            account_id=opportunity.account_id,
+        )
+        send_query = f"?opportunity={opportunity.pk}"
+        back_url = url_or_empty("accounts:opportunity_detail", opportunity.pk)
+    else:
+        qs = qs.filter(account=account)
+        send_query, back_url = (
+            f"?account={account.pk}",
+            url_or_empty("accounts:account_detail", account.pk),
+        )
     emails = list(qs.order_by("-queued_at", "-id")[:PAGE_SIZE])
     context = {
         "emails": emails,
         "contact": contact,
-        "account": account,
-        "send_url": reverse("sales_actions:send_dialog")
-        + (f"?contact={contact.pk}" if contact else f"?account={account.pk}"),
-        "back_url": url_or_empty("accounts:contact_detail", contact.pk)
-        if contact
-        else url_or_empty("accounts:account_detail", account.pk),
+        # Rows say whom each email went to unless the page is one person's.
+        "account": account or (opportunity.account if opportunity else None),
+        "opportunity": opportunity,
+        "send_url": reverse("sales_actions:send_dialog") + send_query,
+        "back_url": back_url,
     }
     name = "sales_actions/_emails_table.html" if request.htmx else "sales_actions/emails_tab.html"
     return render(request, name, context)
@@ -431,6 +449,13 @@ def contact_emails(request, pk):
 @login_required
 def account_emails(request, pk):
     return _emails_tab(request, account=get_object_or_404(Account, pk=pk))
+
+
+@login_required
+def opportunity_emails(request, pk):
+    return _emails_tab(
+        request, opportunity=get_object_or_404(Opportunity.objects.select_related("account"), pk=pk)
+    )
 
 
 @login_required

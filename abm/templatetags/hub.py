@@ -132,23 +132,27 @@ def choice_label(value, choices):
 @register.inclusion_tag("components/record_panels.html", takes_context=True)
 def record_panels(context, record: str, pk: int):
     """Every panel the apps registered for this kind of record (abm/panels.py)."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
     from abm.panels import panels_for
 
     user = context["request"].user
-    return {
-        "panels": [
+    panels = []
+    for panel in panels_for(record, user):
+        try:
+            url = reverse(panel.url_name, args=[pk])
+        except NoReverseMatch:
+            continue  # its app's page has not landed (or is switched off): a panel fails alone
+        panels.append(
             {
                 "key": panel.key,
                 "title": panel.title,
-                "url": reverse(panel.url_name, args=[pk]),
+                "url": url,
                 "trigger": ", ".join(["load", *(f"{e} from:body" for e in panel.refresh_on)]),
                 "page_label": panel.page_label,
             }
-            for panel in panels_for(record, user)
-        ]
-    }
+        )
+    return {"panels": panels}
 
 
 _CODE_WORD = re.compile(r"\b([a-z]+(?:_[a-z]+)+)\b")

@@ -23,7 +23,13 @@ from accounts.services.records import (
     product_update,
 )
 from accounts.services.targets import accounts_mark_target, accounts_unmark_target
-from accounts.services.tasks import task_complete, task_create
+from accounts.services.tasks import (
+    task_complete,
+    task_create,
+    task_reassign,
+    task_reopen,
+    task_snooze,
+)
 
 __all__ = [
     "ActivityInput",
@@ -54,4 +60,7 @@ __all__ = [
     "product_update",
     "task_complete",
     "task_create",
+    "task_reassign",
+    "task_reopen",
+    "task_snooze",
 ]

@@ -1,9 +1,10 @@
-"""Opportunity (deal) pages: the list, create and edit."""
+"""Opportunity (deal) pages: the list, the deal's own page, create and edit."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from accounts import services
 from accounts.filters import OpportunityFilter
 from accounts.forms import OpportunityForm, account_input_value
 from accounts.models import Account, Opportunity
+from accounts.selectors import opportunities as deal_selectors
 from accounts.selectors import records as selectors
 from accounts.selectors.stages import opportunity_stage_history
 from accounts.views.common import form_context, owner_choices, render_list
@@ -42,6 +44,30 @@ def opportunity_list(request):
         can_create=may_create(request.user, Opportunity),
     )
     return render_list(request, "accounts/opportunity_list.html", context)
+
+
+@login_required
+@require_GET
+def opportunity_detail(request, pk: int):
+    """The deal: its fields, stage history, contacts with their roles, the panels the apps
+    above add (emails, calls, tasks, cadences) and its activity timeline."""
+    try:
+        deal = deal_selectors.opportunity_detail(pk=pk)
+    except Opportunity.DoesNotExist as exc:
+        raise Http404(_("No such opportunity.")) from exc
+    activities = list(
+        deal_selectors.opportunity_activities(opportunity=deal)[: deal_selectors.TIMELINE_SIZE]
+    )
+    context = {
+        "deal": deal,
+        "roles": list(deal_selectors.opportunity_contact_roles(opportunity=deal)),
+        "stage_history": opportunity_stage_history(opportunity=deal),
+        "activities": activities,
+        "show_contact": True,
+        "today": timezone.localdate(),
+        "can_edit": may_write(request.user, deal),
+    }
+    return render(request, "accounts/opportunity_detail.html", context)
 
 
 def _opportunity_form(request, **kwargs) -> OpportunityForm:

@@ -32,6 +32,13 @@
       if (!modal.open) modal.showModal();
     }
   });
+  // HX-Trigger {"openDialog": {"url": "…"}}: load that dialog into the modal (e.g. the
+  // call log after completing a call task).
+  document.addEventListener("openDialog", function (event) {
+    if (event.detail && event.detail.url && window.htmx) {
+      window.htmx.ajax("GET", event.detail.url, { target: "#modal-body" });
+    }
+  });
   document.addEventListener("closeModal", function () {
     const modal = document.getElementById("modal");
     if (modal && modal.open) modal.close();

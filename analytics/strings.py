@@ -85,6 +85,7 @@ JS_STRINGS = {
     "Remove node": _("Remove node"),
     "Return condition": _("Return condition"),
     "Returned": _("Returned"),
+    "Running in a worker…": _("Running in a worker…"),
     "Saved.": _("Saved."),
     "Search accounts": _("Search accounts"),
     "Search buying groups": _("Search buying groups"),

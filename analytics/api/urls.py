@@ -13,6 +13,7 @@ urlpatterns = [
     path("analytics/journey/run/", views.JourneyRunView.as_view(), name="analytics-journey-run"),
     path("analytics/cohort/run/", views.CohortRunView.as_view(), name="analytics-cohort-run"),
     path("analytics/flow/run/", views.FlowRunView.as_view(), name="analytics-flow-run"),
+    path("analytics/jobs/<str:job>/", views.JobView.as_view(), name="analytics-job"),
     path("analytics/entities/", views.EntitiesView.as_view(), name="analytics-entities"),
     path("analytics/activate/", views.ActivateView.as_view(), name="analytics-activate"),
     *router.urls,

@@ -4,20 +4,24 @@ static lists, activation and CSV."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError
+from abm.tasks import enqueue
 from accounts.models import Campaign
 from analytics import engine, selectors, services
 from analytics.api import serializers as s
 from analytics.exports import result_csv
 from analytics.models import EntityList, SavedAnalysis
-from analytics.validation import SETTINGS_SERIALIZERS, settings_validate
+from analytics.tasks import analysis_run_task
+from analytics.validation import SETTINGS_SERIALIZERS, settings_json, settings_validate
 
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="text/csv")
 
@@ -75,7 +79,7 @@ class SavedAnalysisViewSet(viewsets.ModelViewSet):
         settings = settings_validate(kind=analysis.kind, data=analysis.settings)
         return Response(engine.run(kind=analysis.kind, settings=settings).as_dict())
 
-    @extend_schema(responses={200: CSV_RESPONSE})
+    @extend_schema(responses={(200, "text/csv"): CSV_RESPONSE})
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         analysis = self.get_object()
@@ -89,11 +93,28 @@ class _RunView(APIView):
 
     def post(self, request):
         settings = settings_validate(kind=self.kind, data=request.data)
+        if request.query_params.get("background") in ("1", "true"):
+            return self._background(settings)
         if request.query_params.get("output") == "csv":
             return _csv_response(
                 self.kind, engine.run(kind=self.kind, settings=settings).data, self.kind
             )
         return Response(engine.run(kind=self.kind, settings=settings).as_dict())
+
+    def _background(self, settings):
+        """Answer from the cache, or start a worker and answer 202 with the job to poll."""
+        hit = engine.cached(kind=self.kind, settings=settings)
+        if hit is None:
+            if engine.job_start(kind=self.kind, settings=settings):
+                enqueue(analysis_run_task, self.kind, settings_json(settings))
+            hit = engine.cached(kind=self.kind, settings=settings)  # eager mode: done
+        if hit is not None:
+            return Response(hit.as_dict())
+        job = engine.job_key(self.kind, settings)
+        return Response(
+            {"status": "running", "job": job, "poll": reverse("analytics-job", args=[job])},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 def _run_view(kind: str) -> type[APIView]:
@@ -103,8 +124,13 @@ def _run_view(kind: str) -> type[APIView]:
     post = extend_schema(
         request=SETTINGS_SERIALIZERS[kind],
         responses={200: OpenApiTypes.OBJECT},
-        description=f"Run a {kind} analysis: its settings in, its result out "
-        "(add ?output=csv for the table as CSV).",
+        parameters=[
+            OpenApiParameter("output", str, enum=["csv"], description="csv: the table as CSV"),
+            OpenApiParameter("background", bool, description="run in a worker: 202 + job"),
+        ],
+        description=f"Run a {kind} analysis: its settings in, its result out. With "
+        "?background=1 a result not in the cache is computed by a worker: the answer is "
+        "202 with a job to poll at /api/v1/analytics/jobs/<job>/.",
         operation_id=f"analytics_{kind}_run",
     )(post)
     return type(f"{kind.title()}RunView", (_RunView,), {"kind": kind, "post": post})
@@ -113,6 +139,18 @@ def _run_view(kind: str) -> type[APIView]:
 JourneyRunView = _run_view("journey")
 CohortRunView = _run_view("cohort")
 FlowRunView = _run_view("flow")
+
+
+class JobView(APIView):
+    """A background run: 200 with the result when done, 202 while running."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
+    def get(self, request, job: str):
+        answer = engine.cached_by_job(job)
+        if answer is None:
+            raise NotFound("No such analysis run (it may have expired).")
+        code = status.HTTP_200_OK if answer["status"] == "done" else status.HTTP_202_ACCEPTED
+        return Response(answer, status=code)
 
 
 class EntitiesView(APIView):

@@ -84,6 +84,48 @@ def _key(kind: str, settings: dict) -> str:
     return f"analytics:result:{digest}"
 
 
+def job_key(kind: str, settings: dict) -> str:
+    """The id a background run of these settings is polled by."""
+    return _key(kind, settings).rsplit(":", 1)[1]
+
+
+def cached(*, kind: str, settings: dict) -> Result | None:
+    """The cached result for these settings when it is fresh enough, else None."""
+    hit = cache.get(_key(kind, settings))
+    if hit is None:
+        return None
+    max_age = getattr(django_settings, "ANALYTICS_RESULT_MAX_AGE", DEFAULT_MAX_AGE)
+    if hit["version"] != data_version() and time.time() - hit["at"] >= max_age:
+        return None
+    return Result(
+        kind=kind,
+        settings=settings,
+        data=hit["data"],
+        version=hit["version"],
+        cached=True,
+        computed_at=hit["at"],
+    )
+
+
+def cached_by_job(job: str) -> dict | None:
+    """A background run's answer: the result, {"status": "running"}, or None if unknown."""
+    hit = cache.get(f"analytics:result:{job}")
+    if hit is not None:
+        return {"status": "done", "data": hit["data"], "data_version": hit["version"]}
+    if cache.get(f"analytics:running:{job}"):
+        return {"status": "running"}
+    return None
+
+
+def job_start(*, kind: str, settings: dict) -> bool:
+    """Mark a background run as started; False when one is already running."""
+    return cache.add(f"analytics:running:{job_key(kind, settings)}", 1, 600)
+
+
+def job_done(*, kind: str, settings: dict) -> None:
+    cache.delete(f"analytics:running:{job_key(kind, settings)}")
+
+
 def run(*, kind: str, settings: dict, user=None, use_cache: bool = True) -> Result:
     """The result of one analysis for validated ``settings`` (see analytics.validation).
 
@@ -92,17 +134,9 @@ def run(*, kind: str, settings: dict, user=None, use_cache: bool = True) -> Resu
     version = data_version()
     key = _key(kind, settings)
     if use_cache:
-        hit = cache.get(key)
-        max_age = getattr(django_settings, "ANALYTICS_RESULT_MAX_AGE", DEFAULT_MAX_AGE)
-        if hit is not None and (hit["version"] == version or time.time() - hit["at"] < max_age):
-            return Result(
-                kind=kind,
-                settings=settings,
-                data=hit["data"],
-                version=hit["version"],
-                cached=True,
-                computed_at=hit["at"],
-            )
+        hit = cached(kind=kind, settings=settings)
+        if hit is not None:
+            return hit
     started = time.perf_counter()
     data = label_result(kind, _engine()[kind].compute(settings), settings)
     elapsed = (time.perf_counter() - started) * 1000

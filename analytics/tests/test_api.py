@@ -316,3 +316,31 @@ def test_team_without_members_sees_only_own(api_client):
     api_client.force_authenticate(other)
     assert _names(api_client.get("/api/v1/analytics/analyses/")) == set()
     TeamFactory(name="Unused")
+
+
+def test_a_background_run_answers_from_the_worker(api_client, marketer, book, settings):
+    # Eager Celery (no broker): the worker runs at once, so the first answer has the result;
+    # with a broker the first answer is a 202 and the job URL serves the result when done.
+    api_client.force_authenticate(marketer)
+    response = api_client.post(RUN["flow"] + "?background=1", FLOW, format="json")
+    assert response.status_code == 200
+    assert response.json()["data"]["entities"] == 3
+    from analytics import engine
+    from analytics.validation import settings_validate
+
+    job = engine.job_key("flow", settings_validate(kind="flow", data=FLOW))
+    polled = api_client.get(f"/api/v1/analytics/jobs/{job}/")
+    assert polled.status_code == 200 and polled.json()["data"]["entities"] == 3
+    assert api_client.get("/api/v1/analytics/jobs/nope/").status_code == 404
+
+
+def test_a_background_run_with_a_busy_worker_answers_202(api_client, marketer, book, monkeypatch):
+    from analytics.api import views
+
+    monkeypatch.setattr(views, "enqueue", lambda *args, **kwargs: True)  # queued, not run
+    api_client.force_authenticate(marketer)
+    response = api_client.post(RUN["cohort"] + "?background=1", COHORT, format="json")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "running"
+    assert api_client.get(body["poll"]).status_code == 202

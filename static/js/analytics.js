@@ -295,15 +295,30 @@
     $("#an-errors").hidden = true;
     $("#an-status").textContent = t("Building…");
     const body = JSON.stringify(cleanSettings());
-    fetch(boot.urls.run, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" }, body: body,
-    }).then((r) => r.json().then((data) => ({ ok: r.ok, data: data }))).then(({ ok, data }) => {
-      if (!ok) { $("#an-status").textContent = ""; showErrors(data); return; }
+    const started = Date.now();
+    const done = (data) => {
       result = data.data;
-      $("#an-status").textContent = data.cached ? t("from cache") : (data.elapsed_ms + " ms");
+      $("#an-status").textContent = data.cached ? t("from cache") : data.elapsed_ms ? data.elapsed_ms + " ms" : Math.round((Date.now() - started) / 100) / 10 + " s";
       $("#an-export").href = boot.urls.export + "?settings=" + encodeURIComponent(body);
       draw();
+    };
+    // A result not in the cache is computed by a worker; the page polls until it is ready.
+    const poll = (url) => fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => r.json().then((data) => ({ code: r.status, data: data })))
+      .then(({ code, data }) => {
+        if (code === 202) {
+          $("#an-status").textContent = t("Running in a worker…") + " " + Math.round((Date.now() - started) / 1000) + " s";
+          setTimeout(() => poll(url), 1000);
+        } else if (code === 200) done(data);
+        else $("#an-status").textContent = t("Could not reach the server.");
+      });
+    fetch(boot.urls.run + "?background=1", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" }, body: body,
+    }).then((r) => r.json().then((data) => ({ code: r.status, data: data }))).then(({ code, data }) => {
+      if (code === 202) { $("#an-status").textContent = t("Running in a worker…"); setTimeout(() => poll(data.poll), 700); return; }
+      if (code !== 200) { $("#an-status").textContent = ""; showErrors(data); return; }
+      done(data);
     }).catch(() => { $("#an-status").textContent = t("Could not reach the server."); });
   }
 

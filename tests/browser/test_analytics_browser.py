@@ -27,9 +27,16 @@ def _wide(page):
 
 
 def _built(page):
-    page.wait_for_function("document.querySelector('#an-status').textContent.length > 0")
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#an-status').textContent;"
+        " return s.length > 0 && !s.startsWith('Building') && !s.startsWith('Running'); }"
+    )
     expect(page.locator("#an-errors")).to_be_hidden()
-    page.wait_for_function(f"({DRAWN})() > 200")
+    for _ in range(50):  # the picture is painted on the next animation frame
+        if page.evaluate(DRAWN) > 200:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(DRAWN) > 200
     assert page.evaluate("document.documentElement.scrollWidth") <= 1440
 
 
@@ -70,6 +77,7 @@ def test_build_the_seed_journey_canvas_and_drill_a_node(page, team):
     third.locator("[data-role=kind]").select_option("opportunity_stage")
     third.locator("[data-role=stage]").select_option("closed_won")
     expect(third.locator("[data-role=parent]")).to_have_value("n2")
+    page.evaluate("document.querySelector('#an-summary').textContent = ''")
     page.get_by_role("button", name="Build").click()
     _built(page)
     expect(page.locator("#an-summary")).to_contain_text("3 accounts reached “Lead form: step 1”")

@@ -26,6 +26,8 @@ class ApplicationErrorFormMixin:
 
     def add_application_error(self, exc: ApplicationError) -> None:
         """Show ``exc`` on the field it names (``field``, ``extra``), else on the form."""
+        # A page may answer with the refusal's status (403 for a role), as the API does.
+        self.error_status = exc.status_code
         self.add_error(self._field_or_none(exc.field), exc.message)
         for field, detail in (exc.extra or {}).items():
             if field == exc.field or field not in self.fields:

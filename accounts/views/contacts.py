@@ -154,6 +154,8 @@ def contact_edit(request, pk: int):
             str(contact),
             submit=_("Save contact"),
         ),
+        # A refused consent reversal (a sales rep) is a 403, as in the API.
+        status=403 if getattr(form, "error_status", None) == 403 else 200,
     )
 
 

@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "task": "sales_actions.sales_emails_sweep_task",
         "schedule": 60.0,
     },
+    # Cadences: replies and bounces end people, finished tasks wake them, due steps run.
+    "cadences-tick": {
+        "task": "sales_actions.cadences_tick_task",
+        "schedule": 60.0,
+    },
     # Target accounts: a safety net behind the debounced refresh each commit queues, and
     # "next scheduled" columns that time (not a write) made stale.
     "target-rollups-refresh-dirty": {

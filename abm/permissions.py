@@ -179,6 +179,36 @@ def may_archive_email_template(user, template) -> bool:
     return is_signed_in(user) and template.owner_id == user.pk and template.status != "approved"
 
 
+def may_see_all_cadences(user) -> bool:
+    """The cadences page's "all" scope: admins and marketers see every cadence."""
+    return may_manage_marketing(user)
+
+
+def may_view_cadence(user, cadence) -> bool:
+    """Its owner, the owner's team when it is shared, and whoever sees all cadences."""
+    if not is_signed_in(user):
+        return False
+    if may_see_all_cadences(user) or cadence.owner_id == user.pk:
+        return True
+    owner = cadence.owner
+    return (
+        cadence.visibility == "team"
+        and owner is not None
+        and user.team_id is not None
+        and owner.team_id == user.team_id
+    )
+
+
+def may_manage_cadence(user, cadence) -> bool:
+    """Change a cadence's settings and steps: its owner, or an admin."""
+    return is_admin(user) or (is_signed_in(user) and cadence.owner_id == user.pk)
+
+
+def may_enrol_in_cadence(user, cadence) -> bool:
+    """Add, remove, pause and resume people: whoever may use (see) the cadence."""
+    return may_view_cadence(user, cadence)
+
+
 # Predicates about the user alone: templates read them as ``perms_hub.<name>``.
 USER_PREDICATES = {
     fn.__name__: fn
@@ -199,6 +229,7 @@ USER_PREDICATES = {
         may_delete_activities,
         may_record_activity_as_others,
         may_choose_owner,
+        may_see_all_cadences,
     )
 }
 

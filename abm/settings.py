@@ -250,6 +250,9 @@ SALES_EMAIL_SENDING_LEASE_SECONDS = env.int("SALES_EMAIL_SENDING_LEASE_SECONDS",
 SALES_EMAIL_REQUEUE_SECONDS = env.int("SALES_EMAIL_REQUEUE_SECONDS", default=120)
 # Opens/clicks sooner than this after sending are scanners, not people.
 SALES_EMAIL_BOT_SECONDS = env.int("SALES_EMAIL_BOT_SECONDS", default=10)
+# Cadences: enrolments a worker advances per transaction, and parallel advance tasks per tick.
+CADENCE_ADVANCE_BATCH = env.int("CADENCE_ADVANCE_BATCH", default=500)
+CADENCE_ADVANCE_TASKS = env.int("CADENCE_ADVANCE_TASKS", default=4)
 # Mail privacy proxies (Apple Mail Privacy Protection fetches from Apple's 17.0.0.0/8).
 SALES_EMAIL_PROXY_NETWORKS = env.list("SALES_EMAIL_PROXY_NETWORKS", default=["17.0.0.0/8"])
 # Approving an email template you wrote yourself is refused (403) when true.

@@ -19,7 +19,8 @@ associated with it through ContactAccount:
   (bots left out); last_engagement_consented_at: the same from contacts whose legal
   basis is not ``none`` (what the page shows in GDPR mode);
 - next_scheduled_at: earliest future meeting with its contacts or open task due from
-  now on for the account or its contacts (cadence emails join here once cadences exist);
+  now on for the account or its contacts, or what a registered source schedules for its
+  contacts (``next_scheduled_source_register``: the next cadence email, from sales_actions);
 - has_decision_maker / has_blocker / has_any_buying_role: from contacts' buying roles;
 - calls_count / meetings_count: logged calls and meetings, ever; open_tasks_count.
 """
@@ -123,6 +124,18 @@ def one_to_one_touch(*, prefix: str = "") -> Q:
     return Q(**{f["initiated_by"]: Activity.InitiatedBy.USER}) & (
         Q(**{f["type__in"]: other_touches}) | personal_email
     )
+
+
+# Apps above accounts add to "next scheduled" without accounts naming them: each source is
+# ``source(account_ids=[...], now=datetime) -> {account_id: datetime}``, registered from
+# the app's AppConfig.ready() (sales_actions: the next cadence email of an account's people).
+_NEXT_SCHEDULED_SOURCES: list = []
+
+
+def next_scheduled_source_register(source) -> None:
+    """Add a source of scheduled moments to the "next scheduled" rollup; idempotent."""
+    if source not in _NEXT_SCHEDULED_SOURCES:
+        _NEXT_SCHEDULED_SOURCES.append(source)
 
 
 def _earliest(*values):
@@ -247,6 +260,11 @@ def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) 
         r = rows[account_id]
         r["open_tasks_count"] = len(tasks)
         r["next_scheduled_at"] = _earliest(r["next_scheduled_at"], due.get(account_id))
+    for source in _NEXT_SCHEDULED_SOURCES:
+        for account_id, at in source(account_ids=ids, now=now).items():
+            if account_id in rows and at is not None and at >= now:
+                r = rows[account_id]
+                r["next_scheduled_at"] = _earliest(r["next_scheduled_at"], at)
     return rows
 
 

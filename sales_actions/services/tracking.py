@@ -204,18 +204,51 @@ def _flag_link_sweep(email: SalesEmail, now) -> None:
 
 # --- Inbound mail ----------------------------------------------------------------------
 
-AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|ooo\b|automatic reply|auto[- ]?reply|autoreply|auto:|"
+# Out-of-office / automatic-reply phrases, per language. Chinese (simplified and traditional),
+# Polish and Thai are checked in the body too, near its start, where a mail server puts
+# its notice (a person's reply that quotes such words further down is still a reply).
+_AUTO_PHRASES = (
+    r"out of (the )?office|ooo\b|automatic reply|auto[- ]?reply|autoreply|auto:|"
     r"abwesenheit|absence|away from (the )?office|on vacation|on leave|"
-    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica)",
+    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
+    # Chinese: automatic reply, out of the office, on leave
+    r"自动回复|自動回覆|自動回复|自动答复|不在办公室|不在辦公室|外出|休假中|"
+    # Polish: automatic reply, out of the office, absence, holiday
+    r"automatyczna odpowied[źz]|odpowied[źz] automatyczna|poza biurem|nieobecno[śs][ćc]|"
+    r"jestem na urlopie|"
+    # Thai: automatic reply, not in the office, on leave
+    r"ตอบกลับอัตโนมัติ|การตอบกลับอัตโนมัติ|ไม่อยู่ที่สำนักงาน|ไม่อยู่ออฟฟิศ|ลาพักร้อน"
+)
+AUTO_REPLY_SUBJECT = re.compile(rf"^\s*(\[?({_AUTO_PHRASES}))", re.I)
+AUTO_REPLY_BODY = re.compile(
+    r"this is an automatic reply|i am (currently )?out of (the )?office|"
+    r"自动回复|自動回覆|不在办公室|不在辦公室|"
+    r"automatyczna odpowied[źz]|poza biurem|"
+    r"ตอบกลับอัตโนมัติ|ไม่อยู่ที่สำนักงาน",
     re.I,
 )
+AUTO_REPLY_BODY_CHARS = 400
+
+
+def _body_start(message) -> str:
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+        text = part.get_content() if part is not None else ""
+    except (AttributeError, KeyError, LookupError, ValueError):
+        return ""
+    if not isinstance(text, str):
+        return ""
+    text = re.sub(r"<[^>]+>", " ", text[: AUTO_REPLY_BODY_CHARS * 8])
+    return " ".join(text.split())[:AUTO_REPLY_BODY_CHARS]
+
+
 _MSGID = re.compile(r"<[^<>\s]+>")
 _REPLY_LOCAL = re.compile(r"^reply\+([A-Za-z0-9_.\-]+)$")
 
 
 def is_auto_reply(message) -> bool:
-    """Auto-Submitted (RFC 3834), the X-Autoreply family, Precedence and common subjects."""
+    """Auto-Submitted (RFC 3834), the X-Autoreply family, Precedence, common subjects (in
+    several languages) and an automatic-reply notice at the start of the body."""
     auto = (message.get("Auto-Submitted") or "").strip().lower()
     if auto and auto != "no":
         return True
@@ -224,7 +257,9 @@ def is_auto_reply(message) -> bool:
             return True
     if (message.get("Precedence") or "").strip().lower() in {"auto_reply", "bulk", "junk"}:
         return True
-    return bool(AUTO_REPLY_SUBJECT.match(str(message.get("Subject") or "")))
+    if AUTO_REPLY_SUBJECT.match(str(message.get("Subject") or "")):
+        return True
+    return bool(AUTO_REPLY_BODY.search(_body_start(message)))
 
 
 def _match(message) -> SalesEmail | None:
@@ -299,4 +334,9 @@ def email_inbound_record(*, raw: bytes) -> dict:
             activity_id=activity_id,
         )
         _refresh_counters(email.pk)
+        if kind == E.REPLY:
+            # A reply ends the person's cadence when it says so (an auto-reply does not).
+            from sales_actions.cadences.enrolment import enrolments_end_on_reply
+
+            enrolments_end_on_reply(sales_email_id=email.pk)
     return {"matched": True, "kind": str(kind), "sales_email": email.pk}

@@ -209,6 +209,19 @@ def may_enrol_in_cadence(user, cadence) -> bool:
     return may_view_cadence(user, cadence)
 
 
+def may_reassign_task(user, task, owner) -> bool:
+    """Give ``task`` to ``owner``: whoever may change the task, and only to somebody else
+    when their role may choose owners (a sales rep keeps their own tasks)."""
+    if not may_write(user, task):
+        return False
+    return owner.pk == user.pk or may_choose_owner(user)
+
+
+def may_see_all_tasks(user) -> bool:
+    """The tasks page's "all" scope (everybody's tasks); reps see theirs and their team's."""
+    return may_manage_marketing(user)
+
+
 # Predicates about the user alone: templates read them as ``perms_hub.<name>``.
 USER_PREDICATES = {
     fn.__name__: fn
@@ -229,6 +242,7 @@ USER_PREDICATES = {
         may_delete_activities,
         may_record_activity_as_others,
         may_choose_owner,
+        may_see_all_tasks,
         may_see_all_cadences,
     )
 }

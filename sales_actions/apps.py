@@ -11,7 +11,7 @@ class SalesActionsConfig(AppConfig):
         from abm.panels import panel_register
 
         # The record pages of accounts show what sales did, without accounts naming us.
-        for record in ("contact", "account"):
+        for record in ("contact", "account", "opportunity"):
             panel_register(
                 record=record,
                 key="emails",
@@ -20,3 +20,17 @@ class SalesActionsConfig(AppConfig):
                 order=20,
                 page_label=_("All emails"),
             )
+            panel_register(
+                record=record,
+                key="tasks",
+                title=_("Tasks"),
+                url_name=f"tasks:{record}_tasks",
+                order=15,
+                refresh_on=("taskCreated", "taskChanged", "callLogged"),
+            )
+
+        from abm.context_processors import nav_badge_register
+        from sales_actions.worklist.selectors import tasks_overdue_count
+
+        # The navigation's Tasks entry counts my overdue tasks.
+        nav_badge_register("tasks:task_list", lambda user: tasks_overdue_count(user=user))

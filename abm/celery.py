@@ -115,6 +115,12 @@ app.conf.beat_schedule = {
         "task": "analytics.upsell_intent_refresh_task",
         "schedule": 3600.0,
     },
+    # Marketing impact: deals get their shares when created or won (change listener);
+    # nightly, every deal again, so touches recorded late (imports) count too.
+    "impact-credits-refresh": {
+        "task": "analytics.impact_credits_refresh_task",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 

@@ -16,5 +16,8 @@ class AnalyticsConfig(AppConfig):
         # Account health: what a commit touched is recomputed by the insights worker.
         import analytics.insights.tasks  # noqa: F401  (registers the insights tasks)
         from analytics.insights.health import health_changes_listener
+        from analytics.insights.impact import credits_changes_listener
 
         changes_register(health_changes_listener)
+        # Marketing impact: a deal created or won gets its attribution shares.
+        changes_register(credits_changes_listener)

@@ -12,13 +12,16 @@ import time
 def seed_demo(*, rng, stdout=None, scale: int = 0) -> None:
     """Compute account health and upsell intent for the freshly loaded book."""
     from analytics.insights.health import health_recompute_all
+    from analytics.insights.impact import credits_refresh
     from analytics.insights.upsell import upsell_intent_refresh
 
     started = time.monotonic()
     scored = health_recompute_all()
     intents = upsell_intent_refresh()
+    credits = credits_refresh()
     if stdout is not None:
         stdout.write(
-            f"Analytics: health of {scored:,} accounts, {intents:,} upsell intents "
+            f"Analytics: health of {scored:,} accounts, {intents:,} upsell intents, "
+            f"{credits:,} deal attribution shares "
             f"({time.monotonic() - started:.1f}s)."
         )

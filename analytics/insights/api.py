@@ -38,8 +38,16 @@ SEGMENT = [
     _p("export", "csv: the CSV export instead of JSON.", enum=["csv"]),
 ]
 RESULT = {
-    200: OpenApiResponse(OpenApiTypes.OBJECT, description="The result (or text/csv)."),
+    200: OpenApiResponse(OpenApiTypes.OBJECT, description="The result."),
     400: OpenApiResponse(description="Bad settings; the body names the field."),
+}
+# With ?export=csv the same operation answers the CSV export.
+RESULT_OR_CSV = {
+    (200, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="The result (JSON), or with ?export=csv the CSV."
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+    400: RESULT[400],
 }
 
 
@@ -61,7 +69,7 @@ class ImpactView(APIView):
                 OpenApiTypes.INT,
             ),
         ],
-        responses=RESULT,
+        responses=RESULT_OR_CSV,
     )
     def get(self, request):
         """Credit of campaigns, channels or content for deals created and won in the period."""
@@ -73,7 +81,7 @@ class PipelineView(APIView):
     @extend_schema(
         summary="Pipeline progress",
         parameters=[*SEGMENT, _p("granularity", "Period length.", enum=["week", "month"])],
-        responses=RESULT,
+        responses=RESULT_OR_CSV,
     )
     def get(self, request):
         """Deals by stage over time, stage-to-stage conversion, median days in stage."""
@@ -91,7 +99,7 @@ class HealthView(APIView):
             _p("limit", "Accounts to list (1-5000, default 50).", OpenApiTypes.INT),
             _p("offset", "Accounts to skip.", OpenApiTypes.INT),
         ],
-        responses=RESULT,
+        responses=RESULT_OR_CSV,
     )
     def get(self, request):
         """The distribution of health scores and the accounts with their inputs."""
@@ -135,7 +143,7 @@ class UpsellView(APIView):
             _p("product", "Only intent for this product id.", OpenApiTypes.INT),
             _p("limit", "Rows (1-500, default 100).", OpenApiTypes.INT),
         ],
-        responses=RESULT,
+        responses=RESULT_OR_CSV,
     )
     def get(self, request):
         """Accounts with a won deal whose contacts show intent for products not bought."""

@@ -394,7 +394,7 @@ HEALTH_MAX_ROWS = 5000
 def _health_rows_qs(s):
     from .common import account_q
 
-    qs = AccountRollup.objects.filter(health_inputs__has_key="points")
+    qs = AccountRollup.objects.filter(health_computed_at__isnull=False)  # computed once
     segment = account_q(s, "account__")
     return qs.filter(segment) if segment else qs
 

@@ -32,11 +32,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Max, Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Activity, Campaign, Opportunity
 
-from .common import InsightSettings, cached, is_postgres, money_by_currency, segment_sql
+from .common import (
+    InsightSettings,
+    cached,
+    has_segment,
+    is_postgres,
+    money_by_currency,
+    segment_sql,
+)
 
 T = Activity.Type
 DIMENSIONS = ("campaign", "channel", "content")
@@ -102,45 +111,33 @@ def touch_credits(touches: list[Touch], *, created_at) -> list[dict[str, float]]
 # --- The set-based pass --------------------------------------------------------------------
 
 
-def _dimension_sql(dimension: str) -> str:
-    if dimension == "campaign":
-        return "t.campaign_id"
-    if dimension == "channel":
-        return "t.campaign_channel"
-    return "t.content_type"
+def _touch_ctes(*, opp_where: str, kind: str) -> str:
+    """The CTEs up to ``t``: one row per touch of each chosen deal with its four shares.
 
-
-def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
-    """Credited and influenced amounts per dimension value and currency, one SQL pass."""
-    where, seg_params = segment_sql(s, "a")
+    ``opp_where`` selects the deals (aliases ``o`` deal, ``a`` account); its parameters
+    come first, then the look-back days, is_bot, the touch types and the form type.
+    """
     opp_t = Opportunity._meta.db_table
     act_t = Activity._meta.db_table
     acc_t = Account._meta.db_table
     cam_t = Campaign._meta.db_table
-    if kind == "pipeline":
-        chosen = "o.created_at >= %s AND o.created_at < %s"
-        t_end = "o.created_at"
-    else:
-        chosen = "o.stage = %s AND o.closed_at >= %s AND o.closed_at < %s"
-        t_end = "o.closed_at"
-    chosen_params = [s.start, s.end] if kind == "pipeline" else ["closed_won", s.start, s.end]
+    t_end = "o.created_at" if kind == "pipeline" else "o.closed_at"
     if is_postgres():
         since = "opp.t_created - %s * interval '1 day'"
     else:
         since = "datetime(opp.t_created, '-' || %s || ' days')"
     touch_types = ", ".join(["%s"] * len(TOUCH_TYPES))
-    dim = _dimension_sql(dimension)
-    sql = f"""
+    return f"""
     WITH opp AS (
         SELECT o.id, o.account_id, o.amount, o.currency, o.created_at AS t_created,
                {t_end} AS t_end
         FROM {opp_t} o JOIN {acc_t} a ON a.id = o.account_id
-        WHERE {chosen} AND {where}
+        WHERE {opp_where}
     ),
     touch AS (
-        SELECT opp.id AS opp_id, opp.amount, opp.currency, opp.t_created,
-               act.occurred_at, act.type, act.campaign_id, cam.channel AS campaign_channel,
-               act.content_type,
+        SELECT opp.id AS opp_id, opp.account_id, opp.amount, opp.currency, opp.t_created,
+               opp.t_end, act.occurred_at, act.type, act.campaign_id,
+               cam.channel AS campaign_channel, act.content_type,
                ROW_NUMBER() OVER (PARTITION BY opp.id ORDER BY act.occurred_at, act.id) AS rn,
                COUNT(*) OVER (PARTITION BY opp.id) AS n
         FROM opp
@@ -170,57 +167,197 @@ def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
                1 + CASE WHEN lead_rn <> 1 THEN 1 ELSE 0 END
                  + CASE WHEN opp_rn <> 1 AND opp_rn <> lead_rn THEN 1 ELSE 0 END AS k,
                (CASE WHEN rn = 1 THEN 1 ELSE 0 END + CASE WHEN rn = lead_rn THEN 1 ELSE 0 END
-                + CASE WHEN rn = opp_rn THEN 1 ELSE 0 END) AS hits,
-               ROW_NUMBER() OVER (PARTITION BY opp_id, {dim.replace("t.", "")}
-                                  ORDER BY rn) AS nth_in_value
+                + CASE WHEN rn = opp_rn THEN 1 ELSE 0 END) AS hits
         FROM keyed
     ),
     t AS (
         SELECT counted.*,
+               CASE WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS s_first,
+               CASE WHEN rn = n THEN 1.0 ELSE 0.0 END AS s_last,
+               1.0 / n AS s_linear,
                CASE WHEN hits > 0 THEN 0.3 * hits
                     WHEN n > k THEN 0.1 / (n - k) ELSE 0 END
-               / CASE WHEN n = k THEN 0.9 ELSE 1.0 END AS w
+               / CASE WHEN n = k THEN 0.9 ELSE 1.0 END AS s_w
         FROM counted
     )
-    SELECT {dim} AS value, t.currency,
-           COUNT(DISTINCT t.opp_id) AS deals,
-           COUNT(*) AS touches,
-           SUM(CASE WHEN t.nth_in_value = 1 THEN t.amount ELSE 0 END) AS influenced,
-           SUM(CASE WHEN t.rn = 1 THEN t.amount ELSE 0 END) AS first_touch,
-           SUM(CASE WHEN t.rn = t.n THEN t.amount ELSE 0 END) AS last_touch,
-           SUM(t.amount * 1.0 / t.n) AS linear,
-           SUM(t.amount * t.w) AS w_shaped
-    FROM t
-    GROUP BY {dim}, t.currency
     """
-    params = [
-        *chosen_params,
+
+
+def _touch_params(lookback_days: int) -> list:
+    return [lookback_days, False, *TOUCH_TYPES, T.FORM_SUBMITTED]
+
+
+def _chosen(s: InsightSettings, kind: str) -> tuple[str, list]:
+    where, seg_params = segment_sql(s, "a")
+    if kind == "pipeline":
+        return f"o.created_at >= %s AND o.created_at < %s AND {where}", [
+            s.start,
+            s.end,
+            *seg_params,
+        ]
+    return f"o.stage = %s AND o.closed_at >= %s AND o.closed_at < %s AND {where}", [
+        "closed_won",
+        s.start,
+        s.end,
         *seg_params,
-        s.lookback_days,
-        False,
-        *TOUCH_TYPES,
-        T.FORM_SUBMITTED,
     ]
+
+
+_PER_VALUE = """
+    SELECT value, currency, COUNT(*) AS deals, SUM(touches) AS touches,
+           SUM(amount) AS influenced, SUM(amount * f) AS first_touch,
+           SUM(amount * l) AS last_touch, SUM(amount * li) AS linear, SUM(amount * w) AS w_shaped
+    FROM per
+    GROUP BY value, currency
+"""
+
+
+def impact_rows(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
+    """Credited and influenced amounts per dimension value and currency, one SQL pass.
+
+    With the default look-back the shares come from the worker-kept OpportunityCredit
+    table (a deal's touches before it was created do not change); otherwise live.
+    """
+    if s.lookback_days == CREDIT_LOOKBACK_DAYS and credits_ready():
+        return _rows_from_credits(s, kind=kind, dimension=dimension)
+    chosen, chosen_params = _chosen(s, kind)
+    dim = {"campaign": "campaign_id", "channel": "campaign_channel", "content": "content_type"}
+    column = dim[dimension]
+    sql = (
+        _touch_ctes(opp_where=chosen, kind=kind)
+        + f""",
+    per AS (
+        SELECT opp_id, MIN(amount) AS amount, MIN(currency) AS currency, {column} AS value,
+               COUNT(*) AS touches, SUM(s_first) AS f, SUM(s_last) AS l,
+               SUM(s_linear) AS li, SUM(s_w) AS w
+        FROM t GROUP BY opp_id, {column}
+    )"""
+        + _PER_VALUE
+    )
+    return _fetch(sql, [*chosen_params, *_touch_params(s.lookback_days)])
+
+
+def _fetch(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _rows_from_credits(s: InsightSettings, *, kind: str, dimension: str) -> list[dict]:
+    from analytics.insights.models import OpportunityCredit
+
+    where, seg_params = segment_sql(s, "a")
+    join = f"JOIN {Account._meta.db_table} a ON a.id = c.account_id" if has_segment(s) else ""
+    sql = f"""
+    SELECT c.value, c.currency, COUNT(*) AS deals, SUM(c.touches) AS touches,
+           SUM(c.amount) AS influenced, SUM(c.amount * c.first_touch) AS first_touch,
+           SUM(c.amount * c.last_touch) AS last_touch, SUM(c.amount * c.linear) AS linear,
+           SUM(c.amount * c.w_shaped) AS w_shaped
+    FROM {OpportunityCredit._meta.db_table} c {join}
+    WHERE c.kind = %s AND c.dimension = %s AND c.at >= %s AND c.at < %s AND {where}
+    GROUP BY c.value, c.currency
+    """
+    rows = _fetch(sql, [kind, dimension, s.start, s.end, *seg_params])
+    if dimension == "campaign":
+        for row in rows:
+            row["value"] = int(row["value"])
+    return rows
+
+
+# --- The worker-kept shares per deal ---------------------------------------------------------
+
+CREDIT_LOOKBACK_DAYS = 90
+CREDIT_CHUNK = 5000
+CREDIT_COLUMNS = (
+    ("campaign", "campaign_id"),
+    ("channel", "campaign_channel"),
+    ("content", "content_type"),
+)
+
+
+def credits_ready() -> bool:
+    from analytics.insights.models import OpportunityCredit
+
+    return OpportunityCredit.objects.exists()
+
+
+def credits_refresh(*, opportunity_ids=None, chunk: int = CREDIT_CHUNK) -> int:
+    """Recompute OpportunityCredit for these deals (all when None), chunked by id range."""
+    from django.db import transaction
+
+    from analytics.insights.models import OpportunityCredit
+
+    credit_t = OpportunityCredit._meta.db_table
+    if opportunity_ids is None:
+        bounds = Opportunity.objects.aggregate(lo=Min("id"), hi=Max("id"))
+        if bounds["lo"] is None:
+            OpportunityCredit.objects.all().delete()
+            return 0
+        ranges = [
+            ("o.id >= %s AND o.id < %s", [lo, lo + chunk])
+            for lo in range(bounds["lo"], bounds["hi"] + 1, chunk)
+        ]
+    else:
+        ids = sorted({int(pk) for pk in opportunity_ids})
+        ranges = [
+            (f"o.id IN ({', '.join(['%s'] * len(part))})", part)
+            for part in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        ]
+    written = 0
+    now = timezone.now()
+    for where, params in ranges:
+        with transaction.atomic(), connection.cursor() as cursor:
+            scope = where.replace("o.id", "opportunity_id")
+            cursor.execute(f"DELETE FROM {credit_t} WHERE {scope}", params)
+            for kind in KINDS:
+                kind_where = (
+                    where
+                    if kind == "pipeline"
+                    else (f"{where} AND o.stage = 'closed_won' AND o.closed_at IS NOT NULL")
+                )
+                at = "t_created" if kind == "pipeline" else "t_end"
+                per_dimension = " UNION ALL ".join(
+                    f"""SELECT opp_id, %s, '{name}', CAST({column} AS TEXT), COUNT(*),
+                               SUM(s_first), SUM(s_last), SUM(s_linear), SUM(s_w), %s,
+                               MIN(account_id), MIN({at}), MIN(amount), MIN(currency)
+                        FROM t GROUP BY opp_id, {column}"""
+                    for name, column in CREDIT_COLUMNS
+                )
+                cursor.execute(
+                    f"INSERT INTO {credit_t} (opportunity_id, kind, dimension, value, touches, "
+                    "first_touch, last_touch, linear, w_shaped, computed_at, account_id, at, "
+                    "amount, currency) "
+                    + _touch_ctes(opp_where=kind_where, kind=kind)
+                    + per_dimension,
+                    [
+                        *params,
+                        *_touch_params(CREDIT_LOOKBACK_DAYS),
+                        *[kind, now] * len(CREDIT_COLUMNS),
+                    ],
+                )
+                written += max(cursor.rowcount, 0)
+    return written
+
+
+def credits_changes_listener(*, kind: str, account_ids: set, contact_ids: set) -> None:
+    """A deal created, changed or won: recompute its shares (touches are read then)."""
+    if kind != "opportunity" or not account_ids:
+        return
+    ids = list(Opportunity.objects.filter(account_id__in=account_ids).values_list("id", flat=True))
+    if ids:
+        credits_refresh(opportunity_ids=ids)
+
+
 def _totals(s: InsightSettings, kind: str) -> dict:
     """Deals in the period (touched or not), one total per currency."""
-    where, seg_params = segment_sql(s, "a")
-    if kind == "pipeline":
-        chosen, params = "o.created_at >= %s AND o.created_at < %s", [s.start, s.end]
-    else:
-        chosen = "o.stage = %s AND o.closed_at >= %s AND o.closed_at < %s"
-        params = ["closed_won", s.start, s.end]
+    chosen, params = _chosen(s, kind)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT o.currency, COUNT(*), SUM(o.amount) FROM {Opportunity._meta.db_table} o "
             f"JOIN {Account._meta.db_table} a ON a.id = o.account_id "
-            f"WHERE {chosen} AND {where} GROUP BY o.currency",
-            [*params, *seg_params],
+            f"WHERE {chosen} GROUP BY o.currency",
+            params,
         )
         rows = cursor.fetchall()
     return {

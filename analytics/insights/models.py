@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Product
+from accounts.models import Account, Opportunity, Product
 
 
 class AccountProductIntent(models.Model):
@@ -48,3 +48,43 @@ class AccountProductIntent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} × {self.product_id}: {self.level}"
+
+
+class OpportunityCredit(models.Model):
+    """One deal's attribution shares per campaign, channel or content type (impact's fast path).
+
+    Kept by ``analytics.insights.impact.credits_refresh`` with the default look-back:
+    ``kind`` pipeline = the touches before the deal was created, won = until it was won.
+    One row per (deal, kind, dimension, value), with the deal's account, amount, currency
+    and the moment that puts it in a period (created for pipeline, won for won), so the
+    analysis is one range scan and one GROUP BY; each share column adds up to 1 over a
+    deal's rows of one kind and dimension. A change to the deal recomputes its rows.
+    """
+
+    class Kind(models.TextChoices):
+        PIPELINE = "pipeline", _("Pipeline")
+        WON = "won", _("Won")
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    dimension = models.CharField(max_length=8)  # campaign (the id as text), channel, content
+    value = models.CharField(max_length=200, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(help_text="Created (pipeline) or won (won).")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    touches = models.PositiveIntegerField(default=0)
+    first_touch = models.FloatField(default=0)
+    last_touch = models.FloatField(default=0)
+    linear = models.FloatField(default=0)
+    w_shaped = models.FloatField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "dimension", "at"], name="credit_kind_dimension_at"),
+            models.Index(fields=["opportunity"], name="credit_opportunity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.kind} {self.dimension}={self.value}"

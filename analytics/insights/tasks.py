@@ -36,6 +36,14 @@ def health_recompute_all_task() -> int:
     return len(chunks)
 
 
+@hub_task(name="analytics.impact_credits_refresh_task", ignore_result=True)
+def impact_credits_refresh_task() -> int:
+    """Recompute every deal's attribution shares (late-arriving touches included)."""
+    from analytics.insights.impact import credits_refresh
+
+    return credits_refresh()
+
+
 @hub_task(name="analytics.upsell_intent_refresh_task", ignore_result=True)
 def upsell_intent_refresh_task() -> int:
     """Recompute the product intent of accounts with a won deal (the upsell list)."""

@@ -184,3 +184,37 @@ def test_within_the_buying_groups_of_one_account(book):
     assert amounts(g2_rows["C3 Paid"], "first_touch") == {"USD": 1000}
     assert amounts(g2_rows["C3 Paid"], "last_touch") == {"USD": 1000}
     assert amounts(g2_rows["C1 Newsletter"], "linear") == {"USD": pytest.approx(333.33, 0.01)}
+
+
+def test_the_worker_kept_shares_give_the_same_answers(book):
+    from analytics.insights.impact import credits_ready, credits_refresh
+    from analytics.insights.models import OpportunityCredit
+
+    live = {dim: run(dimension=dim) for dim in DIMENSIONS}
+    assert not credits_ready()
+    assert credits_refresh() > 0
+    # Deal A: pipeline shares over its 4 touches add up to 1 per model.
+    rows = OpportunityCredit.objects.filter(
+        opportunity=book["deal_a"], kind="pipeline", dimension="campaign"
+    )
+    assert sum(r.w_shaped for r in rows) == pytest.approx(1.0)
+    assert sum(r.touches for r in rows) == 4
+    for dim in DIMENSIONS:
+        fast = run(dimension=dim)
+        for kind in ("pipeline", "won"):
+            assert fast[kind] == live[dim][kind], (dim, kind)
+    # Another look-back is computed live.
+    assert run(lookback_days=10)["pipeline"]["rows"] != live["campaign"]["pipeline"]["rows"]
+
+
+def test_a_new_deal_gets_its_shares_after_commit(book, admin, django_capture_on_commit_callbacks):
+    from accounts import services
+    from analytics.insights.impact import credits_refresh
+    from analytics.insights.models import OpportunityCredit
+
+    credits_refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = services.opportunity_create(
+            user=admin, data={"account": book["a"], "name": "Expansion", "amount": 200}
+        )
+    assert OpportunityCredit.objects.filter(opportunity=deal, kind="pipeline").exists()

@@ -127,6 +127,48 @@ def _raw_codes() -> re.Pattern:
 
 def _seed_demo() -> None:
     call_command("seed_demo", accounts=12, seed=7, force=True, verbosity=0)
+    _records_the_demo_lacks()
+
+
+def _records_the_demo_lacks() -> None:
+    """One of each kind of page the demo data has none of, made through the services: a
+    targeting rule, an import job, saved analyses shared with the team and a static list,
+    and a sent sales email (so their detail and edit pages are crawled too)."""
+    from accounts.models import Contact, User
+    from accounts.services.imports.service import import_start
+    from accounts.services.rules import targeting_rule_create
+    from analytics.services import entity_list_create, saved_analysis_create
+    from analytics.tests.book import COHORT, FLOW, JOURNEY
+    from sales_actions.models import EmailTemplate
+    from sales_actions.services import sales_email_send
+
+    admin = User.objects.get(username="admin")
+    marketer = User.objects.get(username="marketer")
+    targeting_rule_create(
+        user=marketer,
+        name="Crawl: high fit",
+        conditions=[{"field": "fit_score", "op": ">=", "value": 95}],
+        is_active=False,
+    )
+    import_start(
+        user=admin,
+        kind="accounts",
+        raw=b"name,domain,industry\nCrawl Imports Ltd,crawl-imports.example,software\n",
+        filename="crawl.csv",
+        inline=True,
+    )
+    for user in (admin, marketer):
+        for kind, settings in (("journey", JOURNEY), ("cohort", COHORT), ("flow", FLOW)):
+            saved_analysis_create(
+                user=user, name=f"Crawl {kind}", kind=kind, settings=settings, visibility="team"
+            )
+    contacts = list(Contact.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    for user in (admin, marketer):
+        entity_list_create(user=user, name="Crawl list", container="person", ids=contacts)
+    template = EmailTemplate.objects.filter(status="approved", kind="sales").first()
+    rep = User.objects.get(username="rep1")
+    mine = Contact.objects.filter(account__owner=rep, allow_email=True).first()
+    sales_email_send(user=rep, template_id=template.pk, contact_ids=[mine.pk])
 
 
 def _sign_in(page, username: str) -> None:
@@ -178,6 +220,23 @@ class _Crawl:
     def _on_page_error(self, exc):
         self.problems.append(f"{self.current}: uncaught exception: {exc}")
 
+    def _settle(self, where: str) -> None:
+        """Wait until the page has loaded what it loads by itself.
+
+        Chromium never reports a sandboxed ``srcdoc`` frame (the sent-email preview) as
+        idle, so when the network does not go quiet the page counts as settled once no
+        htmx request is in flight; one still in flight after that is a fault of the page.
+        """
+        try:
+            self.page.wait_for_load_state("networkidle", timeout=10_000)
+        except PlaywrightTimeout:
+            try:
+                self.page.wait_for_function(
+                    "() => !document.querySelector('.htmx-request')", timeout=10_000
+                )
+            except PlaywrightTimeout:
+                self.problems.append(f"{where}: an htmx request still runs after 20 s")
+
     def _check_layout_and_text(self, where: str) -> None:
         overflow = self.page.evaluate(_OVERFLOW_JS)
         if overflow:
@@ -227,7 +286,7 @@ class _Crawl:
                 )
             except PlaywrightTimeout:
                 pass
-            self.page.wait_for_load_state("networkidle")
+            self._settle(where)
             self.dialogs.append(url.path)
             for refused_url, status in self.refused:
                 self.problems.append(f"{where}: answered {status} ({refused_url})")
@@ -250,7 +309,7 @@ class _Crawl:
             self.current = path
             self.refused.clear()
             response = self.page.goto(path)
-            self.page.wait_for_load_state("networkidle")
+            self._settle(path)
             self.visited.append(path)
             if response is None or response.status >= 400:
                 status = response.status if response else "no answer"

@@ -57,26 +57,25 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     if not before and end:
         bound.add(" AND a.occurred_at < %s", dialect.dt(end))
     if dialect.postgres and container == "account":
-        # One index-only backward scan per anchored account (analytics_activity_account_path).
+        # One row per anchored account: its steps, nearest first, as an array read by one
+        # index-only backward scan (analytics_activity_account_path).
         sql.add(
-            f"SELECT anc.e, st.rn, st.item FROM anc, LATERAL (SELECT x.item, ROW_NUMBER() OVER "
-            f"(ORDER BY x.at {order}, x.id {order}) AS rn FROM (SELECT {dim} AS item, "
-            f"a.occurred_at AS at, a.id AS id FROM {ACT} a WHERE a.account_id = anc.e "
+            f"SELECT anc.e, ARRAY(SELECT {dim} FROM {ACT} a WHERE a.account_id = anc.e "
             f"AND {time_test} AND {has_value} AND a.is_bot = %s",
             False,
         )
         sql.extend(bound)
-        sql.add(f" ORDER BY a.occurred_at {order}, a.id {order} LIMIT %s) x) st", depth)
-    else:
-        sql.add(
-            f"SELECT s.e, s.rn, s.item FROM (SELECT anc.e AS e, {dim} AS item, ROW_NUMBER() "
-            f"OVER (PARTITION BY anc.e ORDER BY a.occurred_at {order}, a.id {order}) AS rn "
-            f"FROM anc {activity_join(container, 'anc.e')} WHERE {time_test} AND {has_value} "
-            "AND a.is_bot = %s",
-            False,
-        )
-        sql.extend(bound)
-        sql.add(") s WHERE s.rn <= %s", depth)
+        sql.add(f" ORDER BY a.occurred_at {order}, a.id {order} LIMIT %s) FROM anc", depth)
+        return sql
+    sql.add(
+        f"SELECT s.e, s.rn, s.item FROM (SELECT anc.e AS e, {dim} AS item, ROW_NUMBER() "
+        f"OVER (PARTITION BY anc.e ORDER BY a.occurred_at {order}, a.id {order}) AS rn "
+        f"FROM anc {activity_join(container, 'anc.e')} WHERE {time_test} AND {has_value} "
+        "AND a.is_bot = %s",
+        False,
+    )
+    sql.extend(bound)
+    sql.add(") s WHERE s.rn <= %s", depth)
     # anchored entities with no step at all still count
     sql.add(" UNION ALL SELECT anc.e, 0, NULL FROM anc")
     return sql
@@ -84,15 +83,22 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
 
 def paths(settings: dict) -> dict[int, tuple]:
     """entity -> its column items, left to right (the anchor is ``ANCHOR``)."""
+    dialect = Dialect()
+    rows = fetch(statement(settings, dialect))
+    before = settings["anchor"]["direction"] == "end"
+    if dialect.postgres and settings["container"] == "account":
+        # (entity, [steps nearest first])
+        if before:
+            return {e: (*reversed(items), ANCHOR) for e, items in rows}
+        return {e: (ANCHOR, *items) for e, items in rows}
     depth = settings["columns"] - 1
     steps: dict[int, list] = {}
-    for entity, rn, item in fetch(statement(settings, Dialect())):
+    for entity, rn, item in rows:
         ranked = steps.get(entity)
         if ranked is None:
             ranked = steps[entity] = [None] * depth
         if rn:
             ranked[rn - 1] = item
-    before = settings["anchor"]["direction"] == "end"
     out = {}
     for entity, ranked in steps.items():
         taken = tuple(item for item in ranked if item is not None)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("buying_groups.api.urls")),
     path("", include("sales_actions.api.urls")),
+    path("", include("sales_actions.worklist.api")),
     path("", include("analytics.api.urls")),
 ]

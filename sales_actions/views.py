@@ -40,7 +40,7 @@ from sales_actions.rendering import (
     sanitize_html,
     tokens_find,
 )
-from sales_actions.services.sending import MAX_SELECTED, Attachment
+from sales_actions.services.sending import MAX_SELECTED, Attachment, recipients_resolve
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -307,7 +307,8 @@ def _send_target(params) -> dict:
         + params.getlist("selected")
         + [part for value in params.getlist("contacts") for part in value.split(",")]
     )
-    ids = [_int(v) for v in raw if str(v).strip()]
+    # A person ticked twice (two leads of one contact) is one recipient.
+    ids = list(dict.fromkeys(_int(v) for v in raw if str(v).strip()))
     if not ids:
         raise BadRequest(_("Choose at least one recipient: a contact, an account or a deal."))
     label = "1 contact" if len(ids) == 1 else f"{len(ids)} selected contacts"
@@ -346,11 +347,42 @@ def send_check(request):
     return render(request, "sales_actions/_send_check.html", context)
 
 
+def _send_workspaces(request, templates) -> tuple[list, int | None]:
+    """The workspaces the dialog offers first (those with approved emails the user may
+    use, each with its count) and the one chosen: ?workspace=, the workspace of
+    ?template=, or the first."""
+    counts: dict[int, int] = {}
+    for workspace_id in templates.values_list("workspace_id", flat=True):
+        counts[workspace_id] = counts.get(workspace_id, 0) + 1
+    workspaces = [
+        {"pk": w.pk, "name": w.name, "count": counts[w.pk]}
+        for w in selectors.workspace_list(user=request.user).order_by("name")
+        if w.pk in counts
+    ]
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = source.get("workspace", "")
+    if chosen:
+        chosen = _int(chosen)
+        if chosen not in counts:
+            raise BadRequest(_("workspace: no approved email of yours is in that workspace."))
+        return workspaces, chosen
+    template_id = source.get("template", "")
+    if str(template_id).isdigit():
+        found = templates.filter(pk=int(template_id)).values_list("workspace_id", flat=True)
+        if found:
+            return workspaces, found[0]
+    return workspaces, workspaces[0]["pk"] if workspaces else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def send_dialog(request):
+    """Choose a workspace, then one of its approved emails, then send (htmx dialog, or a
+    page of its own without JavaScript)."""
     target = _with_qs(_send_target(request.GET))
-    templates = selectors.approved_templates(user=request.user).order_by("name")
+    approved = selectors.approved_templates(user=request.user)
+    workspaces, workspace_id = _send_workspaces(request, approved)
+    templates = approved.filter(workspace_id=workspace_id).order_by("name")
     form = SendEmailForm(
         request.POST or None,
         request.FILES or None,
@@ -360,6 +392,8 @@ def send_dialog(request):
     context = {
         "form": form,
         "target": target,
+        "workspaces": workspaces,
+        "workspace_id": workspace_id,
         "max_selected": MAX_SELECTED,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "check_url": reverse("sales_actions:send_check"),
@@ -391,11 +425,18 @@ def send_dialog(request):
             response = render(request, "sales_actions/send_result.html", context)
             return flash_trigger(response, text + ".")
     if request.method == "GET" and templates:
-        first = request.GET.get("template") or templates[0].pk
+        first = request.GET.get("template")
+        if not (first and templates.filter(pk=_int(first)).exists()):
+            first = templates[0].pk
         try:
             context["check"] = services.sales_email_send(
                 user=request.user, template_id=first, dry_run=True, **_target_kwargs(target)
             )
+        except ApplicationError as exc:
+            context["check_error"] = exc.message
+    elif request.method == "GET":
+        try:  # no template to check with: still say when there are too many people
+            recipients_resolve(**_target_kwargs(target))
         except ApplicationError as exc:
             context["check_error"] = exc.message
     template = "sales_actions/send_dialog.html" if request.htmx else "sales_actions/send_page.html"

@@ -26,6 +26,7 @@ from abm.paging import KeysetPagination
 from abm.permissions import RolePermission
 from accounts import services
 from accounts.api import serializers as s
+from accounts.api.related import OpportunityRelatedMixin, TaskActionsMixin
 from accounts.api.stage_history import OpportunityStageChangeSerializer
 from accounts.filters import (
     AccountFilter,
@@ -209,7 +210,7 @@ class LeadViewSet(ServiceViewSet):
 
 
 @_write_schema(s.OpportunitySerializer)
-class OpportunityViewSet(ServiceViewSet):
+class OpportunityViewSet(OpportunityRelatedMixin, ServiceViewSet):
     """Deals on accounts, with the contacts involved and their roles."""
 
     queryset = Opportunity.objects.prefetch_related("contact_roles")
@@ -486,10 +487,11 @@ class NoteViewSet(ServiceViewSet):
 
 
 @extend_schema_view(create=extend_schema(responses={201: s.TaskSerializer, **ERROR_RESPONSES}))
-class TaskViewSet(ServiceViewSet):
-    """Sales tasks (calls, emails, LinkedIn touches) for contacts and accounts."""
+class TaskViewSet(TaskActionsMixin, ServiceViewSet):
+    """Sales tasks (calls, emails, LinkedIn touches) for contacts and accounts: complete,
+    reopen, snooze, and PATCH ``owner`` to reassign."""
 
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Task.objects.all()
     serializer_class = s.TaskSerializer
     filterset_fields = ["status", "type", "owner", "contact", "account"]

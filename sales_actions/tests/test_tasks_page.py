@@ -235,3 +235,53 @@ def test_task_panels_on_record_pages(sales_rep, client):
         assert response.status_code == 200 and "Panel task" in response.text
     page = client.get(reverse("accounts:contact_detail", args=[contact.pk])).text
     assert reverse("tasks:contact_tasks", args=[contact.pk]) in page
+
+
+# --- Sending from the lists ---------------------------------------------------------------
+
+
+def test_contact_and_lead_lists_have_the_selection_bar(sales_rep, client):
+    from accounts.tests.factories import LeadFactory
+
+    contact = ContactFactory()
+    LeadFactory(contact=contact, account=contact.account)
+    client.force_login(sales_rep)
+    for name in ("accounts:contact_list", "accounts:lead_list"):
+        text = client.get(reverse(name)).text
+        assert "data-selection-root" in text and "data-send-selected" in text
+        assert f'name="selected" value="{contact.pk}"' in text
+
+
+def test_send_dialog_takes_fifty_selected_and_refuses_fifty_one(sales_rep, client):
+    from sales_actions.tests.factories import EmailTemplateFactory
+
+    EmailTemplateFactory()
+    contacts = ContactFactory.create_batch(51)
+    client.force_login(sales_rep)
+    url = reverse("sales_actions:send_dialog")
+    fifty = client.get(url, {"selected": [c.pk for c in contacts[:50]]}, HTTP_HX_REQUEST="true")
+    assert fifty.status_code == 200 and "50</strong> of 50 recipients" in fifty.text
+    many = client.get(url, {"selected": [c.pk for c in contacts]}, HTTP_HX_REQUEST="true")
+    assert "At most 50 selected contacts per send; got 51" in many.text
+
+
+def test_send_dialog_chooses_a_workspace_first(sales_rep, client):
+    from sales_actions.tests.factories import EmailTemplateFactory, WorkspaceFactory
+
+    east, west = WorkspaceFactory(name="East"), WorkspaceFactory(name="West")
+    EmailTemplateFactory(workspace=east, name="East hello")
+    EmailTemplateFactory(workspace=west, name="West hello")
+    EmailTemplateFactory(workspace=west, name="West draft", status="draft")
+    contact = ContactFactory()
+    client.force_login(sales_rep)
+    url = reverse("sales_actions:send_dialog")
+    first = client.get(url, {"contact": contact.pk}, HTTP_HX_REQUEST="true").text
+    assert "East (1 email)" in first and "West (1 email)" in first
+    assert "East hello" in first and "West hello" not in first
+    west_page = client.get(
+        url, {"contact": contact.pk, "workspace": west.pk}, HTTP_HX_REQUEST="true"
+    ).text
+    assert "West hello" in west_page and "East hello" not in west_page
+    assert "West draft" not in west_page
+    bad = client.get(url, {"contact": contact.pk, "workspace": 999999})
+    assert bad.status_code == 400 and "workspace" in bad.text

@@ -222,6 +222,11 @@ def may_see_all_tasks(user) -> bool:
     return may_manage_marketing(user)
 
 
+def may_manage_call_outcomes(user) -> bool:
+    """Edit the list of call outcomes reps choose from when they log a call."""
+    return is_admin(user)
+
+
 # Predicates about the user alone: templates read them as ``perms_hub.<name>``.
 USER_PREDICATES = {
     fn.__name__: fn
@@ -242,6 +247,7 @@ USER_PREDICATES = {
         may_delete_activities,
         may_record_activity_as_others,
         may_choose_owner,
+        may_manage_call_outcomes,
         may_see_all_tasks,
         may_see_all_cadences,
     )

@@ -260,6 +260,21 @@ EMAIL_APPROVAL_REQUIRES_SECOND_PERSON = env.bool(
     "EMAIL_APPROVAL_REQUIRES_SECOND_PERSON", default=False
 )
 
+# --- Dialer (sales_actions/dialer) ----------------------------------------------------
+# "manual": the rep's own phone opens a tel: link and the rep logs the call; "rest": a
+# Twilio-style REST telephony API places calls and reports them by signed callbacks.
+DIALER_PROVIDER = env("DIALER_PROVIDER", default="manual")
+DIALER_API_URL = env("DIALER_API_URL", default="https://api.twilio.com/2010-04-01")
+DIALER_ACCOUNT_SID = env("DIALER_ACCOUNT_SID", default="")
+DIALER_AUTH_TOKEN = env("DIALER_AUTH_TOKEN", default="")
+# Local presence: the caller number is the one of this pool closest to the callee's.
+DIALER_CALLER_NUMBERS = env.list("DIALER_CALLER_NUMBERS", default=[])
+# Pre-recorded voicemail messages, "Label=https://…/message.mp3" entries.
+DIALER_VOICEMAIL_URLS = env.list("DIALER_VOICEMAIL_URLS", default=[])
+# The public status-callback URL given to the provider (default SITE_URL + the API path).
+DIALER_CALLBACK_URL = env("DIALER_CALLBACK_URL", default="")
+DIALER_TIMEOUT = env.float("DIALER_TIMEOUT", default=10.0)
+
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -318,6 +333,8 @@ SPECTACULAR_SETTINGS = {
         "TaskTypeEnum": "accounts.models.Task.Type",
         "TaskStatusEnum": "accounts.models.Task.Status",
         "EmailTemplateKindEnum": "sales_actions.models.EmailTemplate.Kind",
+        "CallStatusEnum": "sales_actions.models.Call.Status",
+        "CallDirectionEnum": "sales_actions.models.Call.Direction",
         "ImportJobKindEnum": "accounts.models.ImportJob.Kind",
         "OpportunityStageEnum": "accounts.models.Opportunity.Stage",
         "AnalysisKindEnum": "analytics.models.SavedAnalysis.Kind",

@@ -34,3 +34,19 @@ class SalesActionsConfig(AppConfig):
 
         # The navigation's Tasks entry counts my overdue tasks.
         nav_badge_register("tasks:task_list", lambda user: tasks_overdue_count(user=user))
+
+        # Calls: the "Calls" panels, every phone number opening the call-log dialog, the
+        # Django admin of the call log and its outcome list.
+        from abm.templatetags.hub import phone_dialog_register
+        from sales_actions.calls import admin as calls_admin  # noqa: F401 - registers it
+
+        phone_dialog_register(url_name="calls:call_log_dialog")
+        for record in ("contact", "account", "opportunity"):
+            panel_register(
+                record=record,
+                key="calls",
+                title=_("Calls"),
+                url_name=f"calls:{record}_calls",
+                order=18,
+                refresh_on=("callLogged",),
+            )

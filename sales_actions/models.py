@@ -232,3 +232,6 @@ from sales_actions.cadences.models import (  # noqa: E402, F401
     Enrolment,
     StepRun,
 )
+
+# The call log lives in its own module too.
+from sales_actions.calls.models import Call, CallOutcome  # noqa: E402, F401

@@ -164,3 +164,51 @@ def codes_as_code(text) -> str:
     as ``<code>``, so they read as syntax, not as labels that lost their spaces."""
     escaped = conditional_escape(text or "")
     return mark_safe(_CODE_WORD.sub(r"<code>\1</code>", str(escaped)))  # noqa: S308 - escaped above
+
+
+# The call-log dialog a phone number also opens: registered by the app that logs calls
+# (sales_actions' AppConfig.ready), so abm names no app. Unregistered: a plain tel: link.
+PHONE_DIALOG: dict[str, str] = {}
+
+
+def phone_dialog_register(*, url_name: str) -> None:
+    """Make every ``phone_link`` also open the dialog at ``url_name`` (``?contact=…``)."""
+    PHONE_DIALOG["url_name"] = url_name
+
+
+def _tel(number: str) -> str:
+    text = number.strip()
+    digits = re.sub(r"\D", "", text)
+    return "tel:" + ("+" if text.startswith("+") else "") + digits
+
+
+@register.simple_tag
+def phone_link(number, contact=None, **extra):
+    """A phone number as a ``tel:`` link; with a contact (id), the link also opens the
+    call-log dialog pre-filled (``data-call-dialog``, static/js/hub.js):
+    ``{% phone_link contact.phone contact.pk %}``, ``… opportunity=deal.pk``."""
+    number = str(number or "").strip()
+    if not number or not re.search(r"\d", number):
+        return format_html('<span class="faint">{}</span>', number or "—")
+    dialog = ""
+    url_name = PHONE_DIALOG.get("url_name")
+    contact_id = getattr(contact, "pk", contact)
+    if url_name and contact_id:
+        from urllib.parse import urlencode
+
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            query = {"contact": contact_id, "number": number}
+            query.update({k: v for k, v in extra.items() if v})
+            dialog = f"{reverse(url_name)}?{urlencode(query)}"
+        except NoReverseMatch:
+            dialog = ""
+    if dialog:
+        return format_html(
+            '<a class="phone-link nowrap" href="{}" data-call-dialog="{}">{}</a>',
+            _tel(number),
+            dialog,
+            number,
+        )
+    return format_html('<a class="phone-link nowrap" href="{}">{}</a>', _tel(number), number)

@@ -39,6 +39,13 @@
       window.htmx.ajax("GET", event.detail.url, { target: "#modal-body" });
     }
   });
+  // Click-to-call: a phone number (<a href="tel:…" data-call-dialog="…">) dials with the
+  // phone as any tel: link does, and also opens the call-log dialog, pre-filled.
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[data-call-dialog]");
+    if (!link || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey) return;
+    window.htmx.ajax("GET", link.dataset.callDialog, { target: "#modal-body" });
+  });
   document.addEventListener("closeModal", function () {
     const modal = document.getElementById("modal");
     if (modal && modal.open) modal.close();

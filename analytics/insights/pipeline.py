@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Opportunity, OpportunityStageChange
 
-from .common import InsightSettings, account_q, cached, is_postgres, segment_sql
+from .common import InsightSettings, account_q, cached, has_segment, is_postgres, segment_sql
 
 S = Opportunity.Stage
 OPEN_STAGES = [S.PROSPECTING.value, S.QUALIFICATION.value, S.PROPOSAL.value, S.NEGOTIATION.value]
@@ -170,19 +170,22 @@ def days_in_stage(s: InsightSettings) -> list[dict]:
         days = "EXTRACT(EPOCH FROM (left_at - changed_at)) / 86400.0"
     else:
         days = "(julianday(left_at) - julianday(changed_at))"
-    # Deals with a change in the period: their stays that ended in it are what we measure.
+    # Every deal's stays in time order (the (opportunity, changed_at, id) index gives them
+    # sorted, so LEAD needs no sort); the stays that ended in the period are kept. The deal
+    # and account are joined only for a segment.
+    join = (
+        f"JOIN {opp} o ON o.id = sc.opportunity_id JOIN {account} a ON a.id = o.account_id"
+        if has_segment(s)
+        else ""
+    )
     stays = f"""
         SELECT sc.to_stage, sc.changed_at,
                LEAD(sc.changed_at) OVER (PARTITION BY sc.opportunity_id
                                          ORDER BY sc.changed_at, sc.id) AS left_at
-        FROM {sc} sc
-        JOIN {opp} o ON o.id = sc.opportunity_id
-        JOIN {account} a ON a.id = o.account_id
-        WHERE sc.changed_at < %s AND {where} AND sc.opportunity_id IN (
-            SELECT opportunity_id FROM {sc} WHERE changed_at >= %s AND changed_at < %s
-        )
+        FROM {sc} sc {join}
+        WHERE sc.changed_at < %s AND {where}
     """
-    args = [s.end, *params, s.start, s.end]
+    args = [s.end, *params]
     ended = f"SELECT to_stage, {days} AS days FROM ({stays}) t WHERE left_at >= %s AND left_at < %s"
     args += [s.start, s.end]
     found: dict[str, dict] = {}

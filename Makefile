@@ -25,7 +25,7 @@ RUN_ENV := DEBUG=$${DEBUG:-true}
 # Management commands used by checks need settings that import without production secrets.
 CHECK_ENV := DEBUG=true
 
-.PHONY: install run test lint format check check-migrations openapi clean
+.PHONY: install run test lint format check check-migrations openapi fuzz clean
 
 # A local checkout gets a .env with DEBUG=true, so `.venv/bin/python manage.py …` works
 # without production secrets; an existing .env is never touched (production copies
@@ -78,6 +78,13 @@ openapi: $(STAMP)
 	$(CHECK_ENV) $(PYTHON) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 check: lint check-migrations openapi
+
+# The API fuzz (tests/test_api_fuzz.py): schemathesis over every operation as admin,
+# marketer and sales rep, against a server it starts on 127.0.0.1 over a fresh demo
+# database (FUZZ_DATABASE_URL, e.g. postgres://…/abm_fuzz; default a SQLite file).
+# Reports in var/fuzz/. `make test` skips it; CI runs it as its own step.
+fuzz: $(STAMP)
+	ABM_FUZZ=1 $(PYTHON) -m pytest tests/test_api_fuzz.py -p no:cacheprovider -v -s
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

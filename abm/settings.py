@@ -292,6 +292,7 @@ REST_FRAMEWORK = {
     # the one encoding the view reads.
     "DEFAULT_PARSER_CLASSES": ["abm.parsers.SafeJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient sends what the API reads
+    "DEFAULT_METADATA_CLASS": "abm.metadata.HubMetadata",  # OPTIONS on extra actions
     "DEFAULT_PAGINATION_CLASS": "abm.paging.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "abm.schema.HubAutoSchema",  # error statuses, paging, filters

@@ -414,7 +414,8 @@ def page_size_parse(raw, *, default: int = PAGE_SIZE, maximum: int = MAX_PAGE_SI
     if raw in (None, ""):
         return default
     text = str(raw).strip()
-    if not text.isdigit() or int(text) < 1:
+    # isascii: str.isdigit() also admits digits int() refuses (superscripts such as "³").
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise InvalidPageSize(
             _("page_size must be a whole number from 1 to %(max)d.") % {"max": maximum}
         )

@@ -151,7 +151,7 @@ class TargetAccountListView(APIView):
 
     @extend_schema(
         request=AccountIdsSerializer,
-        responses=inline_serializer("TargetsAdded", {"added": serializers.IntegerField()}),
+        responses={201: inline_serializer("TargetsAdded", {"added": serializers.IntegerField()})},
     )
     def post(self, request):
         added = accounts_mark_target(user=request.user, account_ids=_account_ids(request.data))

@@ -123,7 +123,11 @@ def _run_view(kind: str) -> type[APIView]:
 
     post = extend_schema(
         request=SETTINGS_SERIALIZERS[kind],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): CSV_RESPONSE,  # ?output=csv
+            202: OpenApiTypes.OBJECT,  # ?background=1: the job to poll
+        },
         parameters=[
             OpenApiParameter("output", str, enum=["csv"], description="csv: the table as CSV"),
             OpenApiParameter("background", bool, description="run in a worker: 202 + job"),

@@ -106,7 +106,7 @@ class BuyingGroupViewSet(viewsets.ModelViewSet):
                 "minItems": 1,
             }
         },
-        responses=s.MemberSerializer(many=True),
+        responses={201: s.MemberSerializer(many=True)},
         description="Add up to 50 contacts of the account with a role each; all or nothing.",
     )
     @action(detail=True, methods=["get", "post"])

@@ -36,7 +36,9 @@ class CallSerializer(serializers.ModelSerializer):
     outcome = serializers.PrimaryKeyRelatedField(
         queryset=CallOutcome.objects.all(), required=False, allow_null=True
     )
-    outcome_name = serializers.CharField(source="outcome.name", read_only=True, default="")
+    outcome_name = serializers.CharField(
+        source="outcome.name", read_only=True, default="", allow_null=True
+    )
     status = serializers.ChoiceField(
         choices=Call.Status.choices,
         help_text=(

@@ -56,21 +56,34 @@ def _by_hash_id(model, text: str):
     return obj
 
 
-class AccountPickField(forms.CharField):
-    """An account named by its domain, its exact name or ``#id``."""
+class RecordPickField(forms.CharField):
+    """One record of ``model`` named by text: ``#id``, or what ``find`` makes of the text."""
+
+    model = None
+    default_help_text = ""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Type a domain or a name and pick a suggestion.")
+        kwargs.setdefault("help_text", self.default_help_text)
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
         text = super().clean(value).strip()
         if not text:
             return None
-        found = _by_hash_id(Account, text)
-        if found:
-            return found
+        return _by_hash_id(self.model, text) or self.find(text)
+
+    def find(self, text: str):
+        raise NotImplementedError
+
+
+class AccountPickField(RecordPickField):
+    """An account named by its domain, its exact name or ``#id``."""
+
+    model = Account
+    default_help_text = "Type a domain or a name and pick a suggestion."
+
+    def find(self, text: str):
         try:
             domain = normalize_domain(text)
         except ApplicationError:
@@ -89,21 +102,13 @@ class AccountPickField(forms.CharField):
         raise forms.ValidationError(f"No account matches '{text}'.")
 
 
-class ContactPickField(forms.CharField):
+class ContactPickField(RecordPickField):
     """A contact named by email or ``#id``."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Type an email or a name and pick a suggestion.")
-        super().__init__(*args, **kwargs)
+    model = Contact
+    default_help_text = "Type an email or a name and pick a suggestion."
 
-    def clean(self, value):
-        text = super().clean(value).strip()
-        if not text:
-            return None
-        found = _by_hash_id(Contact, text)
-        if found:
-            return found
+    def find(self, text: str):
         found = Contact.objects.filter(email__iexact=text).first()
         if found:
             return found

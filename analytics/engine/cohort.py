@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.utils import timezone
 
@@ -31,6 +31,8 @@ SEGMENT_COLUMNS = {
     "is_target": "CASE WHEN acc.is_target THEN 'yes' ELSE 'no' END",
 }
 NONE_LABEL = ""
+OTHER_GROUP = "__other__"
+MAX_GROUPS = 8
 
 
 def period_index(key: str, granularity: str) -> int:
@@ -145,6 +147,11 @@ def _load(settings: dict):
             returns[entity].add(period_index(value, granularity))
         else:
             groups[entity] = value if value is not None else NONE_LABEL
+    if groups:
+        # the largest groups keep their rows; the rest share one "Other" row per cohort
+        sizes = Counter(groups.get(e, NONE_LABEL) for e in included)
+        kept = {group for group, _ in sizes.most_common(MAX_GROUPS)}
+        groups = {e: (g if g in kept else OTHER_GROUP) for e, g in groups.items()}
     return included, returns, groups
 
 
@@ -181,7 +188,16 @@ def compute(settings: dict, *, labels: dict | None = None) -> dict:
     rows = _cells(settings, included, returns, groups)
     now_index = _instant_index(timezone.now(), granularity)
     out_rows = []
-    for (index, group), row in sorted(rows.items(), key=lambda kv: (str(kv[0][1] or ""), kv[0][0])):
+    # groups largest first ("Other" last), each group's cohorts in time order
+    weight = Counter()
+    for (_, group), row in rows.items():
+        weight[group] += len(row["members"])
+
+    def order(item):
+        (index, group), _ = item
+        return (group == OTHER_GROUP, -weight[group], str(group or ""), index)
+
+    for (index, group), row in sorted(rows.items(), key=order):
         size = len(row["members"])
         cells = []
         for offset, members in enumerate(row["cells"]):

@@ -71,7 +71,12 @@ def label_result(kind: str, data: dict, settings: dict) -> dict:
         return label_items(data, labels)
     if kind == "cohort":
         breakdown = settings.get("breakdown") or "none"
-        labels: dict = {"": _("(none)"), "yes": _("Target"), "no": _("Not a target")}
+        labels: dict = {
+            "": _("(none)"),
+            "yes": _("Target"),
+            "no": _("Not a target"),
+            "__other__": _("Other"),
+        }
         if breakdown == "industry":
             labels.update({k: str(v) for k, v in Industry.choices})
         elif breakdown == "campaign_source":

@@ -484,7 +484,7 @@
   function drawCohort() {
     const rows = result.rows;
     const periods = result.periods;
-    const yLabels = rows.map((r) => r.cohort + (r.group_label ? " · " + r.group_label : "") + " (" + fmt(r.size) + ")");
+    const yLabels = rows.map((r) => (r.group_label ? r.group_label + " · " : "") + r.cohort + " (" + fmt(r.size) + ")");
     const points = [];
     let max = 0;
     rows.forEach((r, y) => r.cells.forEach((c, x) => {
@@ -492,7 +492,7 @@
       points.push([x, y, Math.round(c.share * 1000) / 10, c.count]);
       max = Math.max(max, c.share * 100);
     }));
-    const height = Math.min(560, Math.max(260, 60 + rows.length * 30));
+    const height = Math.max(260, 70 + rows.length * 30);
     $("#an-chart").style.height = height + "px";
     chart.resize();
     chart.setOption({
@@ -514,7 +514,8 @@
     const total = rows.reduce((a, r) => a + r.size, 0);
     $("#an-summary").textContent = fmt(total) + " " + entitiesWord() + " " + t("in") + " " + rows.length + " " + t("cohorts") + ". " +
       (best ? t("The highest return share is") + " " + pct(best.share) + " (" + best.cohort + (best.group ? " · " + best.group : "") + ", " + t("Period") + " " + best.period + "). " : "") +
-      rows.filter((r) => r.median_periods !== null).map((r) => r.cohort + (r.group_label ? " · " + r.group_label : "") + ": " + r.median_periods).join(", ");
+      (rows.some((r) => r.median_periods !== null) ? t("Median periods to return") + ": " : "") +
+      rows.filter((r) => r.median_periods !== null).slice(0, 12).map((r) => r.cohort + (r.group_label ? " · " + r.group_label : "") + " " + r.median_periods).join(", ") + ".";
     $("#an-chart").setAttribute("aria-label", t("Cohort heat map"));
     const headers = [t("Cohort"), t("Entities"), ...Array.from({ length: periods }, (_, i) => t("Period") + " " + i), t("Returned"), t("Median periods to return")];
     $("#an-table").replaceChildren(table(headers, rows.map((r) => [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("buying-groups/", include("buying_groups.urls")),
     path("emails/", include("sales_actions.urls")),
     path("tasks/", include("sales_actions.worklist.urls")),
+    path("cadences/", include("sales_actions.cadences.urls")),
     path("calls/", include("sales_actions.calls.urls")),
     path("analytics/", include("analytics.urls")),
     path("", include("accounts.urls")),

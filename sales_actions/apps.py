@@ -35,6 +35,23 @@ class SalesActionsConfig(AppConfig):
         # The navigation's Tasks entry counts my overdue tasks.
         nav_badge_register("tasks:task_list", lambda user: tasks_overdue_count(user=user))
 
+        # Cadences: their Celery tasks, the "Cadences" panels, and the next cadence email
+        # as a source of the target accounts' "next scheduled" rollup.
+        from accounts.services.rollups import next_scheduled_source_register
+        from sales_actions.cadences import tasks as cadence_tasks  # noqa: F401 - registers them
+        from sales_actions.cadences.selectors import next_cadence_emails
+
+        next_scheduled_source_register(next_cadence_emails)
+        for record in ("contact", "account", "opportunity"):
+            panel_register(
+                record=record,
+                key="cadences",
+                title=_("Cadences"),
+                url_name=f"cadences:{record}_panel",
+                order=25,
+                refresh_on=("cadenceChanged",),
+            )
+
         # Calls: the "Calls" panels, every phone number opening the call-log dialog, the
         # Django admin of the call log and its outcome list.
         from abm.templatetags.hub import phone_dialog_register

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sales_actions import views
+from sales_actions.cadences import views as cadence_views
 from sales_actions.calls import views as call_views
 
 app_name = "sales_actions"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("send/", views.send_dialog, name="send_dialog"),
     path("send/check/", views.send_check, name="send_check"),
+    # The enrol dialog under this namespace too (lists and record pages open it by this name).
+    path("cadences/enrol/", cadence_views.cadence_enrol, name="cadence_enrol"),
     # The call-log dialog under this namespace too (the tasks page opens it by this name).
     path("calls/log/", call_views.call_log_dialog, name="call_log_dialog"),
     path("contacts/<int:pk>/", views.contact_emails, name="contact_emails"),

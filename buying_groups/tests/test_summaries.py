@@ -1,6 +1,5 @@
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -45,14 +44,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def llm_server():
-    server = HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def llm_server(http_server):
     _Handler.replies, _Handler.seen = [], []
-    yield server
-    server.shutdown()
-    server.server_close()
+    return http_server(_Handler)
 
 
 def test_builtin_summary_is_factual_and_versioned(group):

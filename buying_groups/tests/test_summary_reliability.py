@@ -2,8 +2,7 @@
 and an LLM client that follows no redirect and sends its key only over https."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from unittest import mock
 
 import pytest
@@ -128,14 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def llm_server():
-    server = HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def llm_server(http_server):
     _Handler.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return f"http://127.0.0.1:{http_server(_Handler).server_address[1]}"
 
 
 def test_the_llm_client_follows_no_redirect(account, llm_server, settings):

@@ -84,9 +84,9 @@ DEFAULTS = {
     },
 }
 DEFAULT_NAMES = {
-    KINDS.JOURNEY: "Lead form to closed-won",
-    KINDS.COHORT: "Monthly closed-won opportunity cohorts",
-    KINDS.FLOW: "Content before MQL",
+    KINDS.JOURNEY: _lazy("Lead form to closed-won"),
+    KINDS.COHORT: _lazy("Monthly closed-won opportunity cohorts"),
+    KINDS.FLOW: _lazy("Content before MQL"),
 }
 CONTENT_TYPES = [
     "webpage", "form", "marketing email", "sales email", "whitepaper", "case study", "ebook",

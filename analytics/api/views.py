@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -152,7 +153,7 @@ class JobView(APIView):
     def get(self, request, job: str):
         answer = engine.cached_by_job(job)
         if answer is None:
-            raise NotFound("No such analysis run (it may have expired).")
+            raise NotFound(_("No such analysis run (it may have expired)."))
         code = status.HTTP_200_OK if answer["status"] == "done" else status.HTTP_202_ACCEPTED
         return Response(answer, status=code)
 
@@ -215,7 +216,7 @@ class ActivateView(APIView):
         data = serializer.validated_data
         campaign = Campaign.objects.filter(pk=data["campaign"]).first()
         if campaign is None:
-            raise ApplicationError("No such campaign.", field="campaign")
+            raise ApplicationError(_("No such campaign."), field="campaign")
         ids = engine.entities(kind=data["kind"], settings=data["settings"], target=data["target"])
         added = services.entities_add_to_campaign(
             user=request.user,

@@ -144,6 +144,13 @@ def test_enrol_selected_contacts_and_opportunity(sales_rep):
         "/emails/cadences/enrol/", {"opportunity": deal.pk, "cadence": cadence.pk}
     )
     assert response.status_code == 302 and Enrolment.objects.filter(contact=c).exists()
+    # A cadence that is not there: the form error names the field.
+    bad = client.post("/cadences/enrol/", {"contact": [a.pk], "cadence": 999999})
+    assert bad.status_code == 400 and "field-error" in bad.content.decode()
+    # The buying-group Members tab sends its ticked boxes as "selected".
+    d = ContactFactory()
+    dialog = client.get(f"/emails/cadences/enrol/?group=7&selected={d.pk}&cadence={cadence.pk}")
+    assert "1 person will be enrolled" in dialog.content.decode()
     # Bad input: a 400 naming the parameter.
     assert client.get("/emails/cadences/enrol/?contact=abc").status_code == 400
     assert client.get("/cadences/?scope=everything").status_code == 400

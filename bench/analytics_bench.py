@@ -5,9 +5,9 @@
     python bench/analytics_bench.py measure   # seed settings: median, p95, query counts
     python bench/analytics_bench.py all
 
-It follows bench/target_accounts_bench.py (its database creation and its set-based
-``generate_series`` builder, with indexes dropped during the load and built once at the
-end) in its own PostgreSQL database (``BENCH_DATABASE_URL``, default
+It follows bench/target_accounts_bench.py (its database creation, users and set-based
+``generate_series`` builder in bench/common.py, with indexes dropped during the load and
+built once at the end) in its own PostgreSQL database (``BENCH_DATABASE_URL``, default
 postgres://postgres@127.0.0.1:5432/abm_bench_analytics): 50,000 accounts, 1,000,000
 contacts, 5,000,000 activities over 365 days with content types, campaigns, lead forms
 and lead status changes, 60,000 opportunities created over the year with stage history.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,8 @@ os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abm.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+import common  # noqa: E402 - bench/ is on the path from here
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 50_000))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", 1_000_000))
@@ -93,42 +94,21 @@ FROM (
 """
 
 
-def _setup():
-    import django
-
-    django.setup()
-
-
 def build() -> None:
-    from target_accounts_bench import _create_database
-
-    _create_database()
-    _setup()
+    common.database_create(DB_URL)
+    common.django_setup()
     from django.core.management import call_command
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from accounts.models import Campaign, Team, User
+    from accounts.models import Campaign
 
-    teams = [Team.objects.create(name=f"Team {i}") for i in range(4)]
-    admin = User.objects.create_superuser("bench", "bench@x.example", "bench-pass-1", role="admin")
-    for i in range(20):
-        User.objects.create_user(
-            f"rep{i}",
-            f"rep{i}@x.example",
-            "x",
-            role="sales_rep" if i % 5 else "marketer",
-            team=teams[i % 4],
-            first_name=f"Rep{i}",
-            last_name=f"Seller{i:02d}",
-        )
+    lo, hi = common.users_create(role_of=lambda i: "sales_rep" if i % 5 else "marketer")
     channels = [c for c, _ in Campaign.Channel.choices]
     campaigns = [
         Campaign.objects.create(name=f"Campaign {i}", channel=channels[i % len(channels)])
         for i in range(CAMPAIGNS)
     ]
-    user_ids = list(User.objects.exclude(pk=admin.pk).values_list("pk", flat=True))
-    lo, hi = min(user_ids), max(user_ids)
     params = {"user": lo, "campaign_lo": campaigns[0].pk}
     steps = [
         (
@@ -186,52 +166,19 @@ def build() -> None:
         ),
         ("activities", ACTIVITY_SQL),
     ]
-    tables = (
-        "accounts_contact",
-        "accounts_contactaccount",
-        "accounts_activity",
-        "accounts_opportunity",
-    )
     with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "SELECT indexdef, indexname FROM pg_indexes WHERE tablename = ANY(%s) "
-            "AND indexname NOT LIKE '%%_pkey'",
-            [list(tables)],
+        common.bulk_load(
+            cursor,
+            steps=steps,
+            tables=(
+                "accounts_contact",
+                "accounts_contactaccount",
+                "accounts_activity",
+                "accounts_opportunity",
+            ),
+            sequences=("accounts_account", "accounts_contact", "accounts_contactaccount"),
+            params=params,
         )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, conrelid::regclass, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)",
-            [list(tables)],
-        )
-        constraints = cursor.fetchall()
-        indexes = [(d, n) for d, n in indexes if n not in {c[0] for c in constraints}]
-        for name, table, _ in constraints:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for _, name in indexes:
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        for label, sql in steps:
-            started = time.monotonic()
-            cursor.execute(sql, params)
-            print(f"  {label}: {time.monotonic() - started:.1f}s", flush=True)
-        started = time.monotonic()
-        for definition, _ in indexes:
-            cursor.execute(
-                definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replace(
-                    "CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1
-                )
-            )
-        for name, table, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute("SET session_replication_role = DEFAULT")
-        print(f"  indexes: {time.monotonic() - started:.1f}s", flush=True)
-        for table in ("accounts_account", "accounts_contact", "accounts_contactaccount"):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
-        cursor.execute("VACUUM ANALYZE")
     print("built", flush=True)
 
 
@@ -260,7 +207,7 @@ FROM d WHERE d.closed_at IS NOT NULL
 
 def extras() -> None:
     """Migrate (analytics indexes, stage history table) and fill the stage history."""
-    _setup()
+    common.django_setup()
     from django.core.management import call_command
     from django.db import connection
 
@@ -338,19 +285,12 @@ EXTRA = {
 }
 
 
-def _p95(timings: list[float]) -> float:
-    ordered = sorted(timings)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def measure() -> list[tuple]:
-    _setup()
+    common.django_setup()
     from django.core.management import call_command
-    from django.db import connection
 
     call_command("migrate", verbosity=0)  # the schema may have moved on since the build
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import Account, Activity, Contact, Opportunity, User
     from analytics import engine
@@ -363,45 +303,39 @@ def measure() -> list[tuple]:
         Opportunity.objects.count(),
     )
     print("data: accounts={} contacts={} activities={} opportunities={}".format(*sizes))
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    common.load_print("start")
     cases = [(f"{kind} (seed settings)", kind, data) for kind, data in SEED.items()]
     cases += [(label, kind, data) for label, (kind, data) in EXTRA.items()]
     results = []
-    for label, kind, data in cases:
-        settings = settings_validate(kind=kind, data=data)
-        engine.run(kind=kind, settings=settings, use_cache=False)  # warm the buffers
-        timings = []
-        for _ in range(REPEAT):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                engine.run(kind=kind, settings=settings, use_cache=False)
-                timings.append((time.perf_counter() - started) * 1000)
-        results.append((label, statistics.median(timings), _p95(timings), len(ctx)))
+
+    def report(prefix: str, label: str, median: float, p95: float, queries: int) -> None:
+        results.append((label, median, p95, queries))
         print(
-            f"engine  {label:58s} median {results[-1][1]:7.1f} ms  p95 "
-            f"{results[-1][2]:7.1f} ms  queries {results[-1][3]}",
+            f"{prefix:7s} {label:58s} median {median:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"queries {queries}",
             flush=True,
         )
+
+    for label, kind, data in cases:
+        settings = settings_validate(kind=kind, data=data)
+
+        def run(kind=kind, settings=settings):
+            engine.run(kind=kind, settings=settings, use_cache=False)
+
+        run()  # warm the buffers
+        report("engine", label, *common.timed(run, repeat=REPEAT))
     client = Client()
     client.force_login(User.objects.get(username="bench"))
     for kind, data in SEED.items():
         url = f"/api/v1/analytics/{kind}/run/"
-        client.post(url, data, content_type="application/json")
-        timings = []
-        for _ in range(REPEAT):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                response = client.post(url, data, content_type="application/json")
-                timings.append((time.perf_counter() - started) * 1000)
+
+        def post(url=url, data=data):
+            response = client.post(url, data, content_type="application/json")
             assert response.status_code == 200, response.content[:300]
-        label = f"API {kind} (result cache warm)"
-        results.append((label, statistics.median(timings), _p95(timings), len(ctx)))
-        print(
-            f"api     {label:58s} median {results[-1][1]:7.1f} ms  p95 "
-            f"{results[-1][2]:7.1f} ms  queries {results[-1][3]}",
-            flush=True,
-        )
-    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+
+        client.post(url, data, content_type="application/json")
+        report("api", f"API {kind} (result cache warm)", *common.timed(post, repeat=REPEAT))
+    common.load_print("end")
     return results
 
 

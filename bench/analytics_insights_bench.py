@@ -23,7 +23,6 @@ the result cache off (ANALYTICS_INSIGHTS_CACHE=False), warm: each request repeat
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,6 +42,9 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abm.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 REPEAT = int(os.environ.get("BENCH_REPEAT", 20))
+
+import common  # noqa: E402 - bench/ is on the path from here
+
 PRODUCTS = [
     ("Cloud Data Platform", ["p 1", "p 9", "p 17", "p 25"]),
     ("Security Suite", ["p 2", "p 10", "p 18", "p 26"]),
@@ -76,14 +78,8 @@ def build() -> None:
     analytics_bench.extras()
 
 
-def _setup():
-    import django
-
-    django.setup()
-
-
 def extras() -> None:
-    _setup()
+    common.django_setup()
     from django.core.management import call_command
     from django.db import connection
 
@@ -152,11 +148,9 @@ def _buying_groups(cursor) -> None:
 
 
 def measure() -> list[tuple]:
-    _setup()
+    common.django_setup()
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import Account, Activity, OpportunityStageChange, User
 
@@ -169,7 +163,7 @@ def measure() -> list[tuple]:
         OpportunityStageChange.objects.count(),
     )
     print("data: accounts={:,} activities={:,} stage changes={:,}".format(*sizes), flush=True)
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    common.load_print("start")
     api = "/api/v1/analytics/"
     cases = [
         ("impact, campaign, 180 days", api + "impact/"),
@@ -196,28 +190,17 @@ def measure() -> list[tuple]:
     from django.utils import timezone
 
     today = timezone.localdate()
-    results = []
-    for label, url in cases:
-        url = url.replace("DATE90", (today - dt.timedelta(days=89)).isoformat()).replace(
-            "DATE365", (today - dt.timedelta(days=364)).isoformat()
+    cases = [
+        (
+            label,
+            url.replace("DATE90", (today - dt.timedelta(days=89)).isoformat()).replace(
+                "DATE365", (today - dt.timedelta(days=364)).isoformat()
+            ),
         )
-        response = client.get(url)
-        assert response.status_code == 200, (label, response.status_code, response.content[:300])
-        timings = []
-        for _ in range(REPEAT):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        results.append((label, statistics.median(timings), p95, len(ctx.captured_queries)))
-        print(
-            f"{label:34s} median {results[-1][1]:7.1f} ms  p95 {p95:7.1f} ms  "
-            f"queries {results[-1][3]}",
-            flush=True,
-        )
-    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+        for label, url in cases
+    ]
+    results = common.get_timed(client, cases, repeat=REPEAT, width=34)
+    common.load_print("end")
     return results
 
 

@@ -15,7 +15,6 @@ client (no network), warm, each request repeated; figures go to docs/PERFORMANCE
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/abm_targets_bench"
 )
@@ -30,6 +30,8 @@ os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abm.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+import common  # noqa: E402 - bench/ is on the path from here
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 50_000))
 TARGET_EVERY = 5  # one account in five is a target: 10,000 of 50,000
@@ -40,44 +42,14 @@ TASKS = ACCOUNTS * 4 // 5
 REPEAT = int(os.environ.get("BENCH_REPEAT", 15))
 
 
-def _create_database() -> None:
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup():
-    import django
-
-    django.setup()
-
-
 def build() -> None:
-    _create_database()
-    _setup()
+    common.database_create(DB_URL)
+    common.django_setup()
     from django.core.management import call_command
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from accounts.models import Team, User
-
-    teams = [Team.objects.create(name=f"Team {i}") for i in range(4)]
-    admin = User.objects.create_superuser("bench", "bench@x.example", "bench-pass-1", role="admin")
-    for i in range(20):
-        User.objects.create_user(
-            f"rep{i}",
-            f"rep{i}@x.example",
-            "x",
-            role="sales_rep",
-            team=teams[i % 4],
-            first_name=f"Rep{i}",
-            last_name=f"Seller{i:02d}",
-        )
-    user_ids = list(User.objects.exclude(pk=admin.pk).values_list("pk", flat=True))
-    lo, hi = min(user_ids), max(user_ids)
+    lo, hi = common.users_create()
     steps = [
         (
             "accounts",
@@ -165,55 +137,25 @@ def build() -> None:
         ),
     ]
     with connection.cursor() as cursor:
-        # Bulk-load speed: no FK triggers, and secondary indexes built once at the end.
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "SELECT indexdef, indexname FROM pg_indexes WHERE tablename IN "
-            "('accounts_contact', 'accounts_contactaccount', 'accounts_activity', "
-            "'accounts_task', 'accounts_opportunity') AND indexname NOT LIKE '%%_pkey'"
+        common.bulk_load(
+            cursor,
+            steps=steps,
+            tables=(
+                "accounts_contact",
+                "accounts_contactaccount",
+                "accounts_activity",
+                "accounts_task",
+                "accounts_opportunity",
+            ),
+            sequences=(
+                "accounts_account",
+                "accounts_contact",
+                "accounts_contactaccount",
+                "accounts_opportunity",
+                "accounts_activity",
+                "accounts_task",
+            ),
         )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, conrelid::regclass, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'u' AND "
-            "conrelid::regclass::text IN ('accounts_contactaccount', 'accounts_contact')"
-        )
-        constraints = cursor.fetchall()
-        indexes = [(d, n) for d, n in indexes if n not in {c[0] for c in constraints}]
-        for name, table, _ in constraints:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for _, name in indexes:
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        for label, sql in steps:
-            started = time.monotonic()
-            for statement in sql.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
-            print(f"  {label}: {time.monotonic() - started:.1f}s", flush=True)
-        started = time.monotonic()
-        for definition, _ in indexes:
-            cursor.execute(
-                definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replace(
-                    "CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1
-                )
-            )
-        for name, table, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute("SET session_replication_role = DEFAULT")
-        print(f"  indexes: {time.monotonic() - started:.1f}s", flush=True)
-        for table in (
-            "accounts_account",
-            "accounts_contact",
-            "accounts_contactaccount",
-            "accounts_opportunity",
-            "accounts_activity",
-            "accounts_task",
-        ):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
-        cursor.execute("VACUUM ANALYZE")
     print("built", flush=True)
 
 
@@ -227,7 +169,7 @@ def rebuild() -> float:
     )
     elapsed = time.monotonic() - started
     print(f"rebuild_rollups: {elapsed:.1f}s", flush=True)
-    _setup()
+    common.django_setup()
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -249,10 +191,8 @@ def _last_cursor(client, url: str) -> str | None:
 
 
 def measure() -> list[tuple]:
-    _setup()
-    from django.db import connection
+    common.django_setup()
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import Account, Activity, Contact, User
     from accounts.selectors.targets import CATEGORIES
@@ -266,7 +206,7 @@ def measure() -> list[tuple]:
         Activity.objects.count(),
     )
     print("data: accounts={} targets={} contacts={} activities={}".format(*sizes), flush=True)
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    common.load_print("start")
     cases = [("page first", "/target-accounts/"), ("api first", "/api/v1/target-accounts/")]
     last = _last_cursor(client, "/api/v1/target-accounts/?page_size=200")
     cases.append(("api last page", f"/api/v1/target-accounts/?cursor={last}"))
@@ -312,25 +252,8 @@ def measure() -> list[tuple]:
     )
     cases.append(("api owner+team filter", "/api/v1/target-accounts/?owner=3&team=1"))
     cases.append(("api search", "/api/v1/target-accounts/?q=Company%20123"))
-    results = []
-    for label, url in cases:
-        response = client.get(url)
-        assert response.status_code == 200, (label, response.status_code, response.content[:300])
-        timings = []
-        for _ in range(REPEAT):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        results.append((label, statistics.median(timings), p95, len(ctx.captured_queries)))
-        print(
-            f"{label:40s} median {results[-1][1]:7.1f} ms  p95 {p95:7.1f} ms  "
-            f"queries {results[-1][3]}",
-            flush=True,
-        )
-    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    results = common.get_timed(client, cases, repeat=REPEAT, width=40)
+    common.load_print("end")
     return results
 
 

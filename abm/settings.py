@@ -244,6 +244,9 @@ SALES_EMAIL_UNSUBSCRIBE_ADDRESS = env(
 # Shared secret of POST /api/v1/inbound-email/ (header X-Inbound-Secret); "" disables it.
 SALES_EMAIL_INBOUND_SECRET = env("SALES_EMAIL_INBOUND_SECRET", default="")
 SALES_EMAIL_CHUNK_SIZE = env.int("SALES_EMAIL_CHUNK_SIZE", default=50)
+# Reps may write a personal email (no template) from a person, account or deal page; it is
+# sent, tracked and logged like a template send (never as marketing email).
+SALES_EMAIL_ALLOW_PERSONAL = env.bool("SALES_EMAIL_ALLOW_PERSONAL", default=True)
 # Rows claimed per commit before sending: a crash leaves at most this many "unknown".
 SALES_EMAIL_CLAIM_GROUP = env.int("SALES_EMAIL_CLAIM_GROUP", default=10)
 SALES_EMAIL_SENDING_LEASE_SECONDS = env.int("SALES_EMAIL_SENDING_LEASE_SECONDS", default=300)

@@ -56,3 +56,19 @@ class SendEmailForm(ServiceForm):
         super().__init__(*args, **kwargs)
         if templates is not None:
             self.fields["template"].queryset = templates
+
+
+class PersonalEmailForm(ServiceForm):
+    """A personal email: the rep writes subject and text (no template)."""
+
+    subject = forms.CharField(max_length=255)
+    body = forms.CharField(
+        label="Message",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "true"}),
+        help_text="Plain text; web addresses become tracked links. Tokens such as "
+        '{{ contact.first_name|default:"there" }} are filled in for each person.',
+    )
+    cc = forms.CharField(required=False, help_text="Comma-separated addresses.")
+    bcc = forms.CharField(required=False, help_text="Comma-separated addresses.")
+    include_signature = forms.BooleanField(required=False, initial=True)

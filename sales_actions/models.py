@@ -95,7 +95,10 @@ class SendBatch(models.Model):
     """One press of "Send": a template to a set of recipients."""
 
     key = models.CharField(max_length=80, unique=True, help_text="Idempotency key of the request.")
-    template = models.ForeignKey(EmailTemplate, on_delete=models.PROTECT, related_name="batches")
+    # Empty for a personal email the rep wrote (sales_actions.services.personal).
+    template = models.ForeignKey(
+        EmailTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -131,7 +134,10 @@ class SalesEmail(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True)
     message_id = models.CharField(max_length=255, unique=True)
     batch = models.ForeignKey(SendBatch, on_delete=models.CASCADE, related_name="emails")
-    template = models.ForeignKey(EmailTemplate, on_delete=models.PROTECT, related_name="emails")
+    # Empty for a personal email the rep wrote (sales_actions.services.personal).
+    template = models.ForeignKey(
+        EmailTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
+    )
     kind = models.CharField(max_length=10, choices=EmailTemplate.Kind.choices)
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sales_emails"

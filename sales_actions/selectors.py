@@ -57,7 +57,10 @@ def sales_email_visible(*, user) -> QuerySet[SalesEmail]:
     """Sent emails the user may read: those of templates in workspaces they may use."""
     qs = SalesEmail.objects.all()
     limited = workspace_ids_limited(user)
-    return qs if limited is None else qs.filter(template__workspace_id__in=limited)
+    if limited is None:
+        return qs
+    # A personal email (no template) belongs to no workspace: its sender always reads it.
+    return qs.filter(Q(template__workspace_id__in=limited) | Q(template__isnull=True, sender=user))
 
 
 def sales_email_list(*, user) -> QuerySet[SalesEmail]:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("send/", views.send_dialog, name="send_dialog"),
     path("send/check/", views.send_check, name="send_check"),
+    path("write/", views.personal_email, name="personal_email"),
     # The enrol dialog under this namespace too (lists and record pages open it by this name).
     path("cadences/enrol/", cadence_views.cadence_enrol, name="cadence_enrol"),
     # The call-log dialog under this namespace too (the tasks page opens it by this name).

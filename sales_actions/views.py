@@ -28,7 +28,7 @@ from abm.permissions import (
 from accounts.models import Account, ConsentChange, Contact, Opportunity
 from sales_actions import selectors, services
 from sales_actions.filters import EmailTemplateFilter, SalesEmailFilter
-from sales_actions.forms import EmailTemplateForm, SendEmailForm
+from sales_actions.forms import EmailTemplateForm, PersonalEmailForm, SendEmailForm
 from sales_actions.messages import message_build
 from sales_actions.models import EmailTemplate, SalesEmail
 from sales_actions.rendering import (
@@ -40,6 +40,7 @@ from sales_actions.rendering import (
     sanitize_html,
     tokens_find,
 )
+from sales_actions.services.personal import personal_email_allowed, sales_email_send_personal
 from sales_actions.services.sending import MAX_SELECTED, Attachment, recipients_resolve
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -443,6 +444,53 @@ def send_dialog(request):
     return render(request, template, context, status=400 if form.errors else 200)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_email(request):
+    """Write a personal email (no template) to a person, an account's or a deal's contacts:
+    sent through the same outbox, tracked and logged like any other."""
+    if not personal_email_allowed():
+        raise Http404(_("Personal emails are switched off."))
+    target = _with_qs(_send_target(request.GET))
+    form = PersonalEmailForm(request.POST or None, initial={"include_signature": True})
+    context = {
+        "form": form,
+        "target": target,
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = sales_email_send_personal(
+                user=request.user,
+                subject=data["subject"],
+                body=data["body"],
+                cc=data["cc"],
+                bcc=data["bcc"],
+                include_signature=data["include_signature"],
+                idempotency_key=request.POST.get("idempotency_key"),
+                **_target_kwargs(target),
+            )
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            context["result"] = result
+            text = _("Queued %(count)d personal email(s).") % {"count": len(result.queued)}
+            response = render(request, "sales_actions/send_result.html", context)
+            return flash_trigger(response, text)
+    if request.method == "GET":
+        try:
+            context["check"] = sales_email_send_personal(
+                user=request.user, subject="-", body="-", dry_run=True, **_target_kwargs(target)
+            )
+        except ApplicationError as exc:
+            context["check_error"] = exc.message
+    name = (
+        "sales_actions/personal_dialog.html" if request.htmx else "sales_actions/personal_page.html"
+    )
+    return render(request, name, context, status=400 if form.errors else 200)
+
+
 # --- Emails tabs and details ------------------------------------------------------------
 
 
@@ -476,6 +524,9 @@ def _emails_tab(request, *, contact=None, account=None, opportunity=None):
         "account": account or (opportunity.account if opportunity else None),
         "opportunity": opportunity,
         "send_url": reverse("sales_actions:send_dialog") + send_query,
+        "personal_url": reverse("sales_actions:personal_email") + send_query
+        if personal_email_allowed()
+        else "",
         "back_url": back_url,
     }
     name = "sales_actions/_emails_table.html" if request.htmx else "sales_actions/emails_tab.html"
@@ -503,7 +554,7 @@ def opportunity_emails(request, pk):
 def email_detail(request, pk):
     email = get_object_or_404(
         selectors.sales_email_visible(user=request.user).select_related(
-            "template", "sender", "contact", "batch"
+            "template", "sender", "contact", "batch", "cadence_run__enrolment__cadence"
         ),
         pk=pk,
     )

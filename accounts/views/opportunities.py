@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -66,6 +67,8 @@ def opportunity_detail(request, pk: int):
         "show_contact": True,
         "today": timezone.localdate(),
         "can_edit": may_write(request.user, deal),
+        # A project setting (the dialog itself lives in sales_actions).
+        "personal_email_allowed": getattr(settings, "SALES_EMAIL_ALLOW_PERSONAL", True),
     }
     return render(request, "accounts/opportunity_detail.html", context)
 

@@ -101,7 +101,12 @@ class SendResultSerializer(serializers.Serializer):
 
 class SalesEmailSerializer(serializers.ModelSerializer):
     sender_name = serializers.SerializerMethodField()
-    template_name = serializers.CharField(source="template.name", read_only=True)
+    template_name = serializers.CharField(
+        source="template.name",
+        read_only=True,
+        allow_null=True,
+        help_text="Null for a personal email written without a template.",
+    )
     opened_is_bot = serializers.SerializerMethodField()
     clicked_is_bot = serializers.SerializerMethodField()
 

@@ -97,7 +97,7 @@ def sent_activities_record(*, email_ids=None, older_than=None) -> int:
                     metadata={
                         "sales_email": email.pk,
                         "template": email.template_id,
-                        "template_name": email.template.name,
+                        "template_name": email.template.name if email.template_id else "",
                         "sender": email.sender_id,
                         "message_id": email.message_id,
                         "kind": email.kind,

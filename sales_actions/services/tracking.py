@@ -93,7 +93,7 @@ def _metadata(email: SalesEmail, **more) -> dict:
     return {
         "sales_email": email.pk,
         "template": email.template_id,
-        "template_name": email.template.name,
+        "template_name": email.template.name if email.template_id else "",
         "sender": email.sender_id,
         **more,
     }

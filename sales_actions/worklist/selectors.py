@@ -120,7 +120,8 @@ def task_ordering(tab: str) -> list:
     return [Key("due_at", nulls="last")]
 
 
-ROW_RELATED = ("owner", "contact", "account")
+# The cadence step that made a task (sales_actions.cadences: StepRun.task).
+ROW_RELATED = ("owner", "contact", "account", "cadence_run__enrolment__cadence")
 
 
 def tasks_overdue_count(*, user: User) -> int:
@@ -155,7 +156,7 @@ def record_tasks(
     An opportunity's tasks are its account's tasks on the deal's contacts or on nobody in
     particular (a task has no deal of its own).
     """
-    tasks = Task.objects.select_related("owner", "contact")
+    tasks = Task.objects.select_related("owner", "contact", "cadence_run__enrolment__cadence")
     if contact is not None:
         tasks = tasks.filter(contact=contact)
     elif opportunity is not None:

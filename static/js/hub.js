@@ -46,6 +46,18 @@
     if (!link || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey) return;
     window.htmx.ajax("GET", link.dataset.callDialog, { target: "#modal-body" });
   });
+  // <button data-params-as="selected:contact">: send the ticked boxes under another name
+  // (one selection bar, dialogs that name their parameter differently).
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    const rename = elt && elt.dataset ? elt.dataset.paramsAs : "";
+    const data = event.detail.formData;
+    if (!rename || !data) return;
+    const [from, to] = rename.split(":");
+    const values = data.getAll(from);
+    data.delete(from);
+    values.forEach(value => data.append(to, value));
+  });
   document.addEventListener("closeModal", function () {
     const modal = document.getElementById("modal");
     if (modal && modal.open) modal.close();

@@ -118,17 +118,6 @@ def money_totals(totals, empty="—"):
     )
 
 
-@register.filter
-def choice_label(value, choices):
-    """The label of a stored code: ``{{ row.industry|choice_label:industries }}`` where
-    ``industries`` is a choices list or dict (for ``.values()`` rows, which have no
-    ``get_FOO_display``). An unknown code shows as itself."""
-    if value in (None, ""):
-        return ""
-    mapping = choices if isinstance(choices, dict) else dict(choices or ())
-    return mapping.get(value, value)
-
-
 @register.inclusion_tag("components/record_panels.html", takes_context=True)
 def record_panels(context, record: str, pk: int):
     """Every panel the apps registered for this kind of record (abm/panels.py)."""

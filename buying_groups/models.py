@@ -22,6 +22,8 @@ class Stage(models.Model):
         return self.label
 
 
+# The stages a new install starts with (migration 0002 keeps its own frozen copy);
+# buying_groups.services.groups.stages_ensure_defaults puts them back in an emptied table.
 DEFAULT_STAGES = [
     ("awareness", "Awareness"),
     ("interest", "Interest"),

@@ -16,7 +16,14 @@ from django.utils import timezone
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
 from abm.permissions import may_manage_account_groups, may_manage_group
 from accounts.models import Account, Contact, ContactAccount, Product, User
-from buying_groups.models import BuyingGroup, Member, RoleTemplate, Stage, TemplateRole
+from buying_groups.models import (
+    DEFAULT_STAGES,
+    BuyingGroup,
+    Member,
+    RoleTemplate,
+    Stage,
+    TemplateRole,
+)
 from buying_groups.services.scores import groups_recompute
 
 
@@ -40,15 +47,6 @@ def _check_bulk(count: int, field: str) -> None:
             field=field,
             code="too_many",
         )
-
-
-DEFAULT_STAGES = [
-    ("awareness", "Awareness"),
-    ("interest", "Interest"),
-    ("consideration", "Consideration"),
-    ("decision", "Decision"),
-    ("purchase", "Purchase"),
-]
 
 
 def stages_ensure_defaults() -> None:

@@ -231,6 +231,12 @@ def contact_rules_check(*, contact: Contact) -> None:
             raise _rule_error(contact, "guardian")
 
 
+def lead_rules_check(*, lead: Lead) -> None:
+    """The rule a lead must keep: it belongs to a contact, an account, or both."""
+    if lead.contact_id is None and lead.account_id is None:
+        raise ApplicationError(_("A lead needs a contact or an account."), field="contact")
+
+
 # --- Accounts ---------------------------------------------------------------------
 
 
@@ -402,8 +408,7 @@ def lead_create(*, user: User, data: dict) -> Lead:
     _resolve_owner(user, data)
     lead = Lead()
     _assign(lead, data, LEAD_FIELDS)
-    if lead.contact_id is None and lead.account_id is None:
-        raise ApplicationError(_("A lead needs a contact or an account."), field="contact")
+    lead_rules_check(lead=lead)
     if lead.contact_id and lead.account_id is None:
         lead.account_id = lead.contact.account_id
     _save(lead)
@@ -418,8 +423,7 @@ def lead_update(*, user: User, lead: Lead, data: dict) -> Lead:
     _resolve_owner(user, data, current_owner_id=lead.owner_id)
     old_status = lead.status
     _assign(lead, data, LEAD_FIELDS)
-    if lead.contact_id is None and lead.account_id is None:
-        raise ApplicationError(_("A lead needs a contact or an account."), field="contact")
+    lead_rules_check(lead=lead)
     lead.updated_at = timezone.now()
     with transaction.atomic():
         _save(lead)

@@ -279,13 +279,8 @@ class ContactForm(OwnedForm):
                             "title",
                             "department",
                             "phone",
-                            "allow_email",
-                            "allow_bulk_email",
-                            "allow_prefill",
-                            "follow_email",
-                            "legal_basis",
-                            "consent_level",
-                            "is_minor",
+                            # the guardian is shown as its email, below
+                            *(f for f in self.CONSENT_FIELDS if f != "guardian"),
                         )
                     },
                     "account": account_input_value(instance.account),

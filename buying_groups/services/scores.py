@@ -116,9 +116,11 @@ def _score_sql(points: str, scale: float) -> str:
 
 
 def _params(now: datetime) -> dict:
+    """The query parameters every score statement shares (``scored_at`` is ``now``)."""
     cfg = engagement_config()
     return {
         "now": _time_param(now),
+        "scored_at": _time_param(now),
         "cutoff": _time_param(now - timedelta(days=cfg["window_days"])),
         "false": False,
     }
@@ -174,7 +176,6 @@ def contacts_recompute(
     cfg = engagement_config()
     points, where = _points_sql()
     params = _params(now)
-    params["scored_at"] = _time_param(now)
     contact_filter = _id_filter("c.id", ids, lo, hi, params)
     activity_filter = _id_filter("a.contact_id", ids, lo, hi, params)
     changed = " AND (old.contact_id IS NULL OR old.score <> n.score)" if only_changed else ""
@@ -255,7 +256,6 @@ def groups_recompute(
     cfg = engagement_config()
     points, where = _points_sql()
     params = _params(now)
-    params["scored_at"] = _time_param(now)
     group_filter = _id_filter("g.id", ids, lo, hi, params)
     member_filter = _id_filter("m.group_id", ids, lo, hi, params)
     completeness = (

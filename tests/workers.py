@@ -41,6 +41,19 @@ def worker_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, 
     }
 
 
+def _spawn(command: list[str], *, env: dict[str, str], log_path: Path | None) -> subprocess.Popen:
+    """Run ``command`` from the repository in its own session (so it can be SIGKILLed
+    whole), its output to ``log_path`` (or nowhere)."""
+    out = log_path.open("w") if log_path else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(  # noqa: S603 - our own argv
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    finally:
+        if log_path:
+            out.close()
+
+
 def worker_start(
     env: dict[str, str], *, log_path: Path | None = None, pool: str = "solo"
 ) -> subprocess.Popen:
@@ -51,14 +64,7 @@ def worker_start(
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         f"--hostname=abm-test-{uuid.uuid4().hex[:8]}@%h",
     ]  # fmt: skip
-    out = log_path.open("w") if log_path else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    finally:
-        if log_path:
-            out.close()
+    return _spawn(command, env=env, log_path=log_path)
 
 
 def worker_kill(process: subprocess.Popen) -> None:
@@ -162,13 +168,7 @@ def web_start(env: dict[str, str], *, port: int, log_path: Path) -> subprocess.P
         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
         "--timeout", "30", "--graceful-timeout", "2",
     ]  # fmt: skip
-    out = log_path.open("w")
-    try:
-        return subprocess.Popen(  # noqa: S603 - our own argv
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    finally:
-        out.close()
+    return _spawn(command, env=env, log_path=log_path)
 
 
 def beat_start(env: dict[str, str], *, schedule: Path, log_path: Path) -> subprocess.Popen:
@@ -177,10 +177,4 @@ def beat_start(env: dict[str, str], *, schedule: Path, log_path: Path) -> subpro
         sys.executable, "-m", "celery", "-A", "abm", "beat", "--loglevel=INFO",
         f"--schedule={schedule}",
     ]  # fmt: skip
-    out = log_path.open("w")
-    try:
-        return subprocess.Popen(  # noqa: S603 - our own argv
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    finally:
-        out.close()
+    return _spawn(command, env=env, log_path=log_path)

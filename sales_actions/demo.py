@@ -96,3 +96,7 @@ def seed_demo(*, rng, stdout=None, scale: int = 1) -> None:
             created += 1
     if stdout is not None:
         stdout.write(f"Sales emails: {len(WORKSPACES)} workspaces, {created} approved templates.")
+
+    from sales_actions.calls.demo import seed_calls
+
+    seed_calls(rng=rng, stdout=stdout, scale=scale)

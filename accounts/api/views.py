@@ -98,7 +98,9 @@ class TokenObtainView(APIView):
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request=request, **serializer.validated_data)
+        # django-axes sees the Django request: a locked-out username or address gets None
+        # here and its middleware answers 429 (abm.security.lockout_response).
+        user = authenticate(request=request._request, **serializer.validated_data)
         if user is None:
             raise ApplicationError(
                 "Unable to sign in with this username and password.", code="invalid_credentials"

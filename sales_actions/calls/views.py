@@ -302,14 +302,14 @@ def call_list(request):
 # --- Record panels ---------------------------------------------------------------------
 
 
-def _panel(request, *, calls, log_query: dict | None, record_url: str):
+def _panel(request, *, calls, log_query: dict | None, record_url: str, record_filter: dict):
     context = {
         "calls": calls,
         "log_url": (
             reverse("calls:call_log_dialog") + "?" + urlencode(log_query) if log_query else ""
         ),
         "next_url": record_url,
-        "all_url": reverse("calls:call_list"),
+        "all_url": reverse("calls:call_list") + "?" + urlencode(record_filter),
     }
     return render(request, "sales_actions/calls/_panel.html", context)
 
@@ -323,6 +323,7 @@ def contact_calls(request, pk: int):
         calls=selectors.record_calls(user=request.user, contact_id=contact.pk),
         log_query={"contact": contact.pk},
         record_url=reverse("accounts:contact_detail", args=[pk]),
+        record_filter={"contact": contact.pk},
     )
 
 
@@ -335,6 +336,7 @@ def account_calls(request, pk: int):
         calls=selectors.record_calls(user=request.user, account_id=account.pk),
         log_query=None,  # a call is with a person: log it from a phone number or a contact
         record_url=reverse("accounts:account_detail", args=[pk]),
+        record_filter={"account": account.pk},
     )
 
 
@@ -347,6 +349,7 @@ def opportunity_calls(request, pk: int):
         calls=selectors.record_calls(user=request.user, opportunity=deal),
         log_query=None,
         record_url=_url_or_empty("accounts:opportunity_detail", pk),
+        record_filter={"opportunity": deal.pk},
     )
 
 

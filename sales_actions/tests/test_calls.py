@@ -307,6 +307,10 @@ def test_panels_on_account_and_opportunity(client, sales_rep, contact):
     ):
         body = client.get(reverse(name, args=[pk])).content.decode()
         assert "about the deal" in body
+    # "All calls" of a panel is the calls page filtered to the record.
+    listed = client.get(reverse("calls:call_list"), {"opportunity": deal.pk})
+    assert listed.context["total"] == 1
+    assert client.get(reverse("calls:call_list"), {"opportunity": 999999}).context["total"] == 0
     account_page = client.get(reverse("accounts:account_detail", args=[contact.account_id]))
     assert (
         reverse("calls:account_calls", args=[contact.account_id]) in account_page.content.decode()

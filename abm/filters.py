@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import BooleanWidget
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 
 # PostgreSQL's limit for a time-zone displacement.
 MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59, seconds=59)
@@ -69,6 +72,8 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+# The schema says what the filter takes: a whole number a primary key holds (not "number").
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A record id (``?account=12``): a whole number a primary key can hold, else a 400."""
 
@@ -116,3 +121,40 @@ class HubFilterBackend(DjangoFilterBackend):
 
     filterset_base = HubFilterSet
     raise_exception = True
+
+
+class HubOrderingFilter(OrderingFilter):
+    """``?ordering=`` names fields the list sorts by (``-`` for descending, commas between);
+    anything else is a 400 naming the parameter, not silently the default order. The
+    schema gives the fields as a pattern when the view lists them."""
+
+    def _field_names(self, view, queryset, request) -> list[str]:
+        fields = self.get_valid_fields(queryset, view, {"request": request})
+        return [name for name, _label in fields]
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            names = set(self._field_names(view, queryset, request))
+            terms = [term.strip() for term in raw.split(",")]
+            wrong = [term for term in terms if not term or term.removeprefix("-") not in names]
+            if wrong:
+                message = _("Sort by one of: %(fields)s (prefix - for descending).") % {
+                    "fields": ", ".join(sorted(names))
+                }
+                raise ValidationError({self.ordering_param: [message]}, code="invalid")
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", self.ordering_fields)
+        if isinstance(fields, list | tuple):
+            names = [f if isinstance(f, str) else f[0] for f in fields]
+            one = "-?(" + "|".join(names) + ")"
+            for parameter in parameters:
+                parameter["schema"]["pattern"] = f"^{one}(,{one})*$"
+                parameter["description"] = str(
+                    _("Sort by %(fields)s; prefix - for descending, commas between.")
+                    % {"fields": ", ".join(names)}
+                )
+        return parameters

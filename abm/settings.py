@@ -288,7 +288,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "abm.filters.HubFilterBackend",  # an invalid filter value is a 400
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "abm.filters.HubOrderingFilter",  # an unknown ?ordering= field is a 400
     ],
     # JSON bodies only (NUL characters, lone surrogates and deep nesting refused); an
     # upload view names its multipart parser itself, so the schema offers each body in

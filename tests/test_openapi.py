@@ -190,3 +190,15 @@ def test_id_lists_that_refuse_empty_say_min_items(schema):
     assert components["AccountIdsRequest"]["properties"]["account_ids"]["minItems"] == 1
     assert components["MembersRemoveRequest"]["properties"]["contact_ids"]["minItems"] == 1
     assert components["ActivityBulkRequestRequest"]["properties"]["activities"]["minItems"] == 1
+
+
+def test_filters_document_what_they_take(schema):
+    params = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/activities/"]["get"]["parameters"]
+    }
+    # Ids are whole numbers a primary key holds; ordering names the sortable fields.
+    assert params["account"]["type"] == "integer"
+    assert params["account"]["minimum"] == 1
+    assert params["ordering"]["pattern"] == (
+        "^-?(occurred_at|created_at|id)(,-?(occurred_at|created_at|id))*$"
+    )

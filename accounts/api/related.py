@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from abm.exceptions import ApplicationError
 from abm.paging import KeysetPagination
+from abm.schema import paginated_action
 from accounts.api import serializers as s
 from accounts.models import Task, User
 from accounts.selectors.opportunities import opportunity_activities, opportunity_contact_roles
@@ -144,6 +145,7 @@ class OpportunityRelatedMixin:
         return Response(OpportunityContactSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: s.TaskSerializer(many=True)}, summary="The deal's tasks")
+    @paginated_action
     @action(detail=True, methods=["get"], filter_backends=[])
     def tasks(self, request, pk=None):
         """Tasks at the deal's account on its contacts or on nobody in particular, newest
@@ -158,6 +160,7 @@ class OpportunityRelatedMixin:
         responses={200: s.ActivitySerializer(many=True), 404: OpenApiResponse()},
         summary="The deal's activity timeline",
     )
+    @paginated_action
     @action(detail=True, methods=["get"], filter_backends=[])
     def activities(self, request, pk=None):
         """Activities of the deal's contacts at its account and the deal's own, newest

@@ -247,6 +247,21 @@ def activities_bulk_precheck(*, requester: User | None, count: int) -> None:
         raise ApplicationError(_("No activities were given."), field="activities")
 
 
+def _unknown_reference(
+    item: ActivityInput, *, contacts, campaigns, users
+) -> tuple[str, str] | None:
+    """The first id of ``item`` naming no known row, as (field, message); None if all do.
+    The contact is always checked, the optional campaign and user only when given."""
+    for field, value, known, message in (
+        ("contact", item.contact_id, contacts, _("Contact %(id)s does not exist.")),
+        ("campaign", item.campaign_id, campaigns, _("Campaign %(id)s does not exist.")),
+        ("user", item.user_id, users, _("User %(id)s does not exist.")),
+    ):
+        if (value or field == "contact") and value not in known:
+            return field, message % {"id": value}
+    return None
+
+
 def activities_record_bulk(
     items: Sequence[ActivityInput | ActivityItemRejected], *, requester: User | None = None
 ) -> list[Activity]:
@@ -283,32 +298,11 @@ def activities_record_bulk(
     now = timezone.now()
     built: list[Activity] = []
     for index, item in accepted:
-        if item.contact_id not in accounts_by_contact:
-            errors.append(
-                {
-                    "index": index,
-                    "field": "contact",
-                    "message": _("Contact %(id)s does not exist.") % {"id": item.contact_id},
-                }
-            )
-            continue
-        if item.campaign_id and item.campaign_id not in known_campaigns:
-            errors.append(
-                {
-                    "index": index,
-                    "field": "campaign",
-                    "message": _("Campaign %(id)s does not exist.") % {"id": item.campaign_id},
-                }
-            )
-            continue
-        if item.user_id and item.user_id not in known_users:
-            errors.append(
-                {
-                    "index": index,
-                    "field": "user",
-                    "message": _("User %(id)s does not exist.") % {"id": item.user_id},
-                }
-            )
+        unknown = _unknown_reference(
+            item, contacts=accounts_by_contact, campaigns=known_campaigns, users=known_users
+        )
+        if unknown:
+            errors.append({"index": index, "field": unknown[0], "message": unknown[1]})
             continue
         try:
             built.append(_build(item, accounts_by_contact[item.contact_id], now))

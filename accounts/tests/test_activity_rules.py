@@ -80,6 +80,26 @@ def test_service_alone_keeps_all_or_nothing(sales_rep):
     assert not Activity.objects.exists()
 
 
+def test_service_names_an_unknown_campaign_or_user(admin):
+    contact = ContactFactory()
+
+    with pytest.raises(ApplicationError) as raised:
+        activities_record_bulk(
+            [
+                ActivityInput(contact_id=contact.pk, type="call", campaign_id=987654),
+                ActivityInput(contact_id=contact.pk, type="call", user_id=987655),
+                ActivityInput(contact_id=contact.pk, type="call", user_id=admin.pk),
+            ],
+            requester=admin,
+        )
+
+    assert raised.value.extra["errors"] == [
+        {"index": 0, "field": "campaign", "message": "Campaign 987654 does not exist."},
+        {"index": 1, "field": "user", "message": "User 987655 does not exist."},
+    ]
+    assert not Activity.objects.exists()
+
+
 # --- Who may be named as the activity's user ---------------------------------------------
 
 

@@ -29,6 +29,15 @@ class SalesActionsConfig(AppConfig):
                 refresh_on=("taskCreated", "taskChanged", "callLogged"),
             )
 
+        panel_register(
+            record="lead",
+            key="tasks",
+            title=_("Tasks"),
+            url_name="tasks:lead_tasks",
+            order=15,
+            refresh_on=("taskCreated", "taskChanged", "callLogged"),
+        )
+
         from abm.context_processors import nav_badge_register
         from sales_actions.worklist.selectors import tasks_overdue_count
 

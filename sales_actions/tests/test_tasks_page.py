@@ -285,3 +285,16 @@ def test_send_dialog_chooses_a_workspace_first(sales_rep, client):
     assert "West draft" not in west_page
     bad = client.get(url, {"contact": contact.pk, "workspace": 999999})
     assert bad.status_code == 400 and "workspace" in bad.text
+
+
+def test_lead_page_shows_the_task_panel(sales_rep, client):
+    from accounts.tests.factories import LeadFactory
+
+    contact = ContactFactory()
+    lead = LeadFactory(contact=contact, account=contact.account)
+    _task(sales_rep, contact=contact, account=contact.account, title="Lead call")
+    client.force_login(sales_rep)
+    page = client.get(reverse("accounts:lead_detail", args=[lead.pk])).text
+    assert reverse("tasks:lead_tasks", args=[lead.pk]) in page
+    panel = client.get(reverse("tasks:lead_tasks", args=[lead.pk]))
+    assert panel.status_code == 200 and "Lead call" in panel.text

@@ -15,4 +15,5 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_tasks, name="contact_tasks"),
     path("accounts/<int:pk>/", views.account_tasks, name="account_tasks"),
     path("opportunities/<int:pk>/", views.opportunity_tasks, name="opportunity_tasks"),
+    path("leads/<int:pk>/", views.lead_tasks, name="lead_tasks"),
 ]

@@ -25,7 +25,7 @@ from abm.pages import htmx_finish, safe_next_url, url_with_query
 from abm.paging import paginate_request_or_first
 from abm.permissions import may_choose_owner, may_write
 from accounts import services
-from accounts.models import Account, Contact, Opportunity, Task
+from accounts.models import Account, Contact, Lead, Opportunity, Task
 from accounts.services.tasks import user_time_zone
 from sales_actions.worklist import selectors
 from sales_actions.worklist.forms import (
@@ -349,6 +349,29 @@ def account_tasks(request, pk: int):
         tasks=selectors.record_tasks(account_id=account.pk),
         add_query={"account": account.pk},
         record_url=reverse("accounts:account_detail", args=[pk]),
+    )
+
+
+@login_required
+@require_GET
+def lead_tasks(request, pk: int):
+    """A lead's tasks are its contact's (or, without one, its account's)."""
+    lead = get_object_or_404(Lead, pk=pk)
+    if lead.contact_id:
+        tasks = selectors.record_tasks(contact=lead.contact)
+        query = {"contact": lead.contact_id}
+    elif lead.account_id:
+        tasks, query = (
+            selectors.record_tasks(account_id=lead.account_id),
+            {"account": lead.account_id},
+        )
+    else:
+        tasks, query = [], {}
+    return _panel(
+        request,
+        tasks=tasks,
+        add_query=query,
+        record_url=reverse("accounts:lead_detail", args=[pk]),
     )
 
 

@@ -16,7 +16,8 @@ product conflicts with the current state) with a class attribute::
 
     schema_error_statuses = {"destroy": (409,), "approve": (409,)}
 
-keyed by viewset action or, for an ``APIView``, by lower-case HTTP method (``"*"``: all).
+keyed by viewset action or, for an ``APIView``, by lower-case HTTP method (``"*"``: all;
+``"members.post"``: one method of an action).
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ class HubAutoSchema(AutoSchema):
     def _view_extra_statuses(self) -> list[str]:
         table = getattr(self.view, "schema_error_statuses", None) or {}
         key = getattr(self.view, "action", None) or self.method.lower()
-        codes = [*table.get("*", ()), *table.get(key, ())]
+        method_key = f"{key}.{self.method.lower()}"  # one method of a multi-method action
+        codes = [*table.get("*", ()), *table.get(key, ()), *table.get(method_key, ())]
         return [str(code) for code in codes]
 
     def error_statuses(self) -> list[str]:

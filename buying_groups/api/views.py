@@ -22,6 +22,8 @@ class RoleTemplateViewSet(viewsets.ModelViewSet):
     serializer_class = s.RoleTemplateSerializer
     filterset_class = RoleTemplateFilter
     ordering = "-id"
+    # 409: a name in use, roles removed while groups use them, a template groups use.
+    schema_error_statuses = {a: (409,) for a in ("create", "update", "partial_update", "destroy")}
 
     def get_queryset(self):
         return selectors.role_template_list()
@@ -60,6 +62,10 @@ class BuyingGroupViewSet(viewsets.ModelViewSet):
     serializer_class = s.BuyingGroupSerializer
     filterset_class = BuyingGroupFilter
     ordering = "-id"
+    # 409: a group for this account and template exists, a member added meanwhile.
+    schema_error_statuses = {
+        a: (409,) for a in ("create", "update", "partial_update", "members.post")
+    }
     search_fields = ["name", "account__name"]
 
     def get_queryset(self):

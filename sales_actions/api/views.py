@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -35,6 +41,7 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
 
     serializer_class = WorkspaceSerializer
     permission_classes = [IsAuthenticated]
+    schema_error_statuses = {"destroy": (409,)}  # the workspace still holds templates
     filterset_fields: list = []
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
@@ -98,11 +105,25 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
             raise ConflictError("The workspace still holds templates.", field="workspace") from exc
 
 
+_NEW_VERSION = {
+    200: EmailTemplateSerializer,
+    201: OpenApiResponse(EmailTemplateSerializer, description="The edit made a new draft version."),
+}
+
+
+@extend_schema_view(
+    update=extend_schema(responses=_NEW_VERSION),
+    partial_update=extend_schema(responses=_NEW_VERSION),
+)
 class EmailTemplateViewSet(viewsets.ModelViewSet):
     """Email templates. Editing a submitted or approved version creates a new draft version."""
 
     serializer_class = EmailTemplateSerializer
     permission_classes = [IsAuthenticated]
+    # 409: the template is not in the state the change needs, or changed meanwhile.
+    schema_error_statuses = {
+        a: (409,) for a in ("update", "partial_update", "destroy", "submit", "approve", "archive")
+    }
     filterset_class = EmailTemplateFilter
     search_fields = ["name", "subject"]
     ordering_fields = ["name", "id", "updated_at"]
@@ -192,6 +213,7 @@ class SalesEmailViewSet(
 
     serializer_class = SalesEmailSerializer
     permission_classes = [IsAuthenticated]
+    schema_error_statuses = {"create": (409,)}  # an Idempotency-Key reused for another send
     filterset_class = SalesEmailFilter
     search_fields: list = []
     ordering_fields = ["id", "queued_at"]

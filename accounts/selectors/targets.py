@@ -114,6 +114,27 @@ def target_filters_parse(params) -> TargetFilters:
     )
 
 
+def _account_filtered(qs: QuerySet, filters: TargetFilters, *, via: str = "") -> QuerySet:
+    """``qs`` narrowed by the owner, team and search filters on its account (reached
+    through ``via``, e.g. ``"account__"``; none: ``qs`` is of accounts).
+
+    With any of them it says is_target on the account too, so PostgreSQL can start from
+    the accounts (owner index, or the targets' account_target_name for a substring
+    search) rather than walk every target rollup and test each one's account.
+    """
+    if filters.owner:
+        qs = qs.filter(**{f"{via}owner_id": filters.owner})
+    if filters.team:
+        qs = qs.filter(**{f"{via}owner__team_id": filters.team})
+    if filters.q:
+        qs = qs.filter(
+            Q(**{f"{via}name__icontains": filters.q}) | Q(**{f"{via}domain__icontains": filters.q})
+        )
+    if filters.owner or filters.team or filters.q:
+        qs = qs.filter(**{f"{via}is_target": True})
+    return qs
+
+
 def _base(filters: TargetFilters, *, with_category: bool = True) -> QuerySet:
     """Target accounts joined to their rollups, selected by the rollup's copy of is_target.
 
@@ -122,18 +143,7 @@ def _base(filters: TargetFilters, *, with_category: bool = True) -> QuerySet:
     transaction as Account.is_target (and give a new target its rollup row); imports and
     other writers reach it through the rollup refresh their change notices queue.
     """
-    qs = Account.objects.filter(rollup__is_target=True)
-    if filters.owner:
-        qs = qs.filter(owner_id=filters.owner)
-    if filters.team:
-        qs = qs.filter(owner__team_id=filters.team)
-    if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(domain__icontains=filters.q))
-    if filters.owner or filters.team or filters.q:
-        # Account filters: say is_target on the account too, so PostgreSQL can start from
-        # the accounts (owner index, or the targets' account_target_name for a substring
-        # search) rather than walk every target rollup and test each one's account.
-        qs = qs.filter(is_target=True)
+    qs = _account_filtered(Account.objects.filter(rollup__is_target=True), filters)
     if with_category:
         qs = qs.filter(CATEGORIES[filters.category][1])
     return qs
@@ -145,18 +155,7 @@ def _rollup_base(filters: TargetFilters) -> QuerySet:
     With no owner, team or search filter this is one scan of the partial index over
     target rollups, no join; those filters join the account (and its owner) only.
     """
-    qs = AccountRollup.objects.filter(is_target=True)
-    if filters.owner:
-        qs = qs.filter(account__owner_id=filters.owner)
-    if filters.team:
-        qs = qs.filter(account__owner__team_id=filters.team)
-    if filters.q:
-        qs = qs.filter(
-            Q(account__name__icontains=filters.q) | Q(account__domain__icontains=filters.q)
-        )
-    if filters.owner or filters.team or filters.q:
-        qs = qs.filter(account__is_target=True)  # as in _base
-    return qs
+    return _account_filtered(AccountRollup.objects.filter(is_target=True), filters, via="account__")
 
 
 def _card_aggregates(chosen: Q) -> dict:

@@ -106,7 +106,9 @@ def call_activity_ensure(*, call: Call) -> Call:
         return call
     with transaction.atomic():
         locked = (
-            Call.objects.select_for_update().select_related("contact", "outcome").get(pk=call.pk)
+            Call.objects.select_for_update(of=("self",))
+            .select_related("contact", "outcome")
+            .get(pk=call.pk)
         )
         if locked.activity_id or not locked.is_final:
             call.activity_id = locked.activity_id

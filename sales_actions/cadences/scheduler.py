@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from abm.tasks import enqueue
@@ -333,9 +333,39 @@ def _write(batch: _Batch, rows: list[Enrolment]) -> list[int]:
     # The unique idempotency key refuses a second run of a step: the transaction (and with
     # it the outbox rows) rolls back rather than send twice.
     StepRun.objects.bulk_create(batch.runs, batch_size=500)
-    Enrolment.objects.bulk_update(
-        rows,
-        ["status", "step", "next_due_at", "waiting_task", "last_step_at", "ended_at", "end_reason"],
-        batch_size=500,
-    )
+    _enrolments_save(rows)
     return email_ids
+
+
+MOVE_FIELDS = ("status", "step", "next_due_at", "waiting_task", "last_step_at", "ended_at",
+               "end_reason")  # fmt: skip
+
+
+def _enrolments_save(rows: list[Enrolment]) -> None:
+    """Write each row's move in one statement: ``UPDATE … FROM unnest(arrays)`` on
+    PostgreSQL (Django's bulk_update builds a CASE per field and row: 4 s per 500 rows)."""
+    if connection.vendor != "postgresql":
+        Enrolment.objects.bulk_update(rows, list(MOVE_FIELDS), batch_size=500)
+        return
+    table = Enrolment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} AS e SET status = v.status, step_id = v.step_id,
+                next_due_at = v.next_due_at, waiting_task_id = v.waiting_task_id,
+                last_step_at = v.last_step_at, ended_at = v.ended_at, end_reason = v.end_reason
+            FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::timestamptz[],
+                        %s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::text[])
+                AS v(id, status, step_id, next_due_at, waiting_task_id, last_step_at,
+                     ended_at, end_reason)
+            WHERE e.id = v.id""",
+            [
+                [e.pk for e in rows],
+                [e.status for e in rows],
+                [e.step_id for e in rows],
+                [e.next_due_at for e in rows],
+                [e.waiting_task_id for e in rows],
+                [e.last_step_at for e in rows],
+                [e.ended_at for e in rows],
+                [e.end_reason for e in rows],
+            ],
+        )

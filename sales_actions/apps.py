@@ -51,7 +51,7 @@ class SalesActionsConfig(AppConfig):
         from sales_actions.cadences.selectors import next_cadence_emails
 
         next_scheduled_source_register(next_cadence_emails)
-        for record in ("contact", "account", "opportunity"):
+        for record in ("contact", "account", "opportunity", "lead"):
             panel_register(
                 record=record,
                 key="cadences",

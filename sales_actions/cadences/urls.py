@@ -15,4 +15,5 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_cadences, name="contact_panel"),
     path("accounts/<int:pk>/", views.account_cadences, name="account_panel"),
     path("opportunities/<int:pk>/", views.opportunity_cadences, name="opportunity_panel"),
+    path("leads/<int:pk>/", views.lead_cadences, name="lead_panel"),
 ]

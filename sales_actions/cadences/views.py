@@ -20,7 +20,7 @@ from abm.permissions import (
     may_manage_cadence,
     may_see_all_cadences,
 )
-from accounts.models import Account, Contact, Opportunity
+from accounts.models import Account, Contact, Lead, Opportunity
 from sales_actions.cadences import enrolment as people
 from sales_actions.cadences import selectors, services
 from sales_actions.cadences.forms import CadenceForm, EnrolForm, StepForm
@@ -312,4 +312,17 @@ def opportunity_cadences(request, pk):
         enrolments=selectors.record_enrolments(user=request.user, contact_ids=ids),
         enrol_query=f"?opportunity={deal.pk}",
         back=request.GET.get("next") or "",
+    )
+
+
+@login_required
+def lead_cadences(request, pk):
+    lead = get_object_or_404(Lead, pk=pk)
+    return _panel(
+        request,
+        enrolments=selectors.record_enrolments(
+            user=request.user, contact_ids=[lead.contact_id] if lead.contact_id else []
+        ),
+        enrol_query=f"?lead={lead.pk}",
+        back="",
     )

@@ -5,7 +5,12 @@ import pytest
 from django.test import Client
 
 from accounts.models import OpportunityContactRole
-from accounts.tests.factories import AccountFactory, ContactFactory, OpportunityFactory
+from accounts.tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    LeadFactory,
+    OpportunityFactory,
+)
 from sales_actions.cadences.models import Cadence, CadenceStep, Enrolment
 from sales_actions.tests.factories import EmailTemplateFactory
 
@@ -120,6 +125,8 @@ def test_enrol_dialog_shows_skips_then_enrols_an_account(sales_rep):
     panel = client.get(f"/cadences/accounts/{account.pk}/").content.decode()
     assert "Q3 outreach" in panel and "Automatic email" in panel
     assert "Q3 outreach" in client.get(f"/cadences/contacts/{ok[0].pk}/").content.decode()
+    lead = LeadFactory(contact=ok[1])
+    assert "Q3 outreach" in client.get(f"/cadences/leads/{lead.pk}/").content.decode()
     # Enrolling again: everybody is skipped as already enrolled.
     again = client.get(f"/cadences/enrol/?contact={ok[0].pk}&cadence={cadence.pk}")
     assert "already in this cadence" in again.content.decode()

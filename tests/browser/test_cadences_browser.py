@@ -29,6 +29,7 @@ def test_build_a_three_step_cadence_and_enrol_an_account(page, team):
     page.goto("/")
     page.locator("nav.mainnav").get_by_role("link", name="Cadences").click()
     page.get_by_role("link", name="New cadence").click()
+    screenshot(page, "cadence-form")
     page.fill("input[name=name]", "Globex outreach")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Globex outreach")).to_be_visible()
@@ -63,6 +64,8 @@ def test_build_a_three_step_cadence_and_enrol_an_account(page, team):
     assert Enrolment.objects.filter(status="active").count() == 2
 
     page.locator("nav.mainnav").get_by_role("link", name="Cadences").click()
+    expect(page.locator("#cadence-table")).to_contain_text("Globex outreach")
+    screenshot(page, "cadence-list")
     page.get_by_role("link", name="Globex outreach").click()
     rows = page.locator("#people-table tbody tr")
     expect(rows).to_have_count(2)

@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
 GDPR_MODE = env.bool("GDPR_MODE", default=False)
 # Target accounts: seconds a burst of changes is gathered before one rollup refresh.
 ROLLUP_DEBOUNCE_SECONDS = env.int("ROLLUP_DEBOUNCE_SECONDS", default=2)
+# Open deal value is converted to this currency with the rates an admin keeps
+# (accounts.CurrencyRate); after changing it run `manage.py rebuild_rollups`.
+BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD").strip().upper()
 CSV_IMPORT_INLINE_MAX_ROWS = env.int("CSV_IMPORT_INLINE_MAX_ROWS", default=500)
 CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)

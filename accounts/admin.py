@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from abm.exceptions import ApplicationError
+from abm.permissions import is_admin
 from accounts.models import (
     Account,
     Activity,
     Campaign,
     ConsentChange,
     Contact,
+    CurrencyRate,
     ImportJob,
     Lead,
     Note,
@@ -16,6 +20,8 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.services import currency_rates
+from accounts.services.currency_rates import currency_check, rate_check
 
 
 @admin.register(User)
@@ -61,6 +67,64 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ("type", "contact", "account", "occurred_at", "initiated_by")
     list_filter = ("type",)
     raw_id_fields = ("contact", "account", "user", "campaign")
+
+
+class CurrencyRateForm(forms.ModelForm):
+    """The rate service's own checks, shown on the admin form's fields."""
+
+    class Meta:
+        model = CurrencyRate
+        fields = ("currency", "rate_to_base")
+
+    def _checked(self, check, name):
+        try:
+            return check(self.cleaned_data.get(name))
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_currency(self):
+        return self._checked(currency_check, "currency")
+
+    def clean_rate_to_base(self):
+        return self._checked(rate_check, "rate_to_base")
+
+
+@admin.register(CurrencyRate)
+class CurrencyRateAdmin(admin.ModelAdmin):
+    """Exchange rates to settings.BASE_CURRENCY, kept by admins. Saves go through the rate
+    service, which marks the rollups of accounts with open deals in that currency dirty."""
+
+    form = CurrencyRateForm
+    list_display = ("currency", "rate_to_base", "updated_at", "updated_by")
+    search_fields = ("currency",)
+    readonly_fields = ("updated_at", "updated_by")
+
+    def has_add_permission(self, request):
+        return is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+    def save_model(self, request, obj, form, change):
+        data = {"currency": obj.currency, "rate_to_base": obj.rate_to_base}
+        if change:
+            current = CurrencyRate.objects.get(pk=obj.pk)
+            saved = currency_rates.currency_rate_update(
+                user=request.user, currency_rate=current, data=data
+            )
+        else:
+            saved = currency_rates.currency_rate_create(user=request.user, data=data)
+        obj.pk, obj.updated_at, obj.updated_by = saved.pk, saved.updated_at, saved.updated_by
+
+    def delete_model(self, request, obj):
+        currency_rates.currency_rate_delete(user=request.user, currency_rate=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Task)

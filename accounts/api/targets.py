@@ -8,6 +8,8 @@ The rows and cards come from the same selectors as the page, with the same filte
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +23,7 @@ from abm.paging import api_page_link
 from abm.permissions import MayManageTargetingRules
 from accounts.models import Account, TargetingRule
 from accounts.selectors import targets as selectors
+from accounts.selectors.money import base_currency
 from accounts.services import recommendations, rules
 from accounts.services.targets import accounts_mark_target, accounts_unmark_target
 
@@ -45,14 +48,39 @@ LIST_PARAMS = [
 ]
 
 
-class TargetRowSerializer(serializers.Serializer):
+class MoneyTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+OPEN_DEAL_VALUE_HELP = (
+    "Open deal value converted to `open_deal_currency` (the hub's base currency) with the "
+    "exchange rates an admin keeps (`/api/v1/currency-rates/`); deals in a currency "
+    "without a rate are left out and counted in `open_deals_unconverted`."
+)
+
+
+class OpenDealMoneyMixin(serializers.Serializer):
+    open_deal_value = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text=OPEN_DEAL_VALUE_HELP
+    )
+    open_deal_currency = serializers.CharField(help_text="The base currency (ISO 4217).")
+    open_deal_values = MoneyTotalSerializer(
+        many=True,
+        help_text="Open deal value unconverted, one total per currency, largest first.",
+    )
+    open_deals_unconverted = serializers.IntegerField(
+        help_text="Open deals in a currency without a rate (not in `open_deal_value`)."
+    )
+
+
+class TargetRowSerializer(OpenDealMoneyMixin):
     id = serializers.IntegerField()
     name = serializers.CharField()
     domain = serializers.CharField(allow_null=True)
     owner = serializers.DictField(allow_null=True)
     contacts = serializers.IntegerField()
     open_deals = serializers.IntegerField()
-    open_deal_value = serializers.DecimalField(max_digits=16, decimal_places=2)
     last_touch = serializers.DateTimeField(allow_null=True)
     last_engagement = serializers.DateTimeField(allow_null=True)
     next_scheduled = serializers.DateTimeField(allow_null=True)
@@ -74,10 +102,9 @@ class TargetPageSerializer(serializers.Serializer):
     results = TargetRowSerializer(many=True)
 
 
-class TargetSummarySerializer(serializers.Serializer):
+class TargetSummarySerializer(OpenDealMoneyMixin):
     target_accounts = serializers.IntegerField()
     accounts_with_open_deals = serializers.IntegerField()
-    open_deal_value = serializers.DecimalField(max_digits=18, decimal_places=2)
     no_buying_role = serializers.IntegerField()
     missing_decision_makers = serializers.IntegerField()
 
@@ -95,7 +122,11 @@ def _dt(value):
     return value.isoformat() if value else None
 
 
-def row_json(row: dict) -> dict:
+def _money_json(totals) -> list[dict]:
+    return [{"currency": t["currency"], "amount": f"{Decimal(t['amount']):.2f}"} for t in totals]
+
+
+def row_json(row: dict, *, currency: str) -> dict:
     owner = None
     if row["owner_id"]:
         name = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
@@ -109,6 +140,9 @@ def row_json(row: dict) -> dict:
         "contacts": row["rollup__contacts_count"] or 0,
         "open_deals": row["rollup__open_deals_count"] or 0,
         "open_deal_value": f"{value:.2f}" if value is not None else "0.00",
+        "open_deal_currency": currency,
+        "open_deal_values": _money_json(row["rollup__open_deal_values"] or []),
+        "open_deals_unconverted": row["rollup__open_deals_unconverted"] or 0,
         "last_touch": _dt(row["rollup__last_touch_at"]),
         "last_engagement": _dt(row["last_engagement"]),
         "next_scheduled": _dt(row["rollup__next_scheduled_at"]),
@@ -141,11 +175,12 @@ class TargetAccountListView(APIView):
             cursor=request.query_params.get("cursor") or None,
             size=request.query_params.get("page_size") or None,
         )
+        currency = base_currency()
         return Response(
             {
                 "next": api_page_link(request, page.next_cursor),
                 "previous": api_page_link(request, page.previous_cursor),
-                "results": [row_json(row) for row in page.rows],
+                "results": [row_json(row, currency=currency) for row in page.rows],
             }
         )
 
@@ -176,6 +211,7 @@ class TargetSummaryView(APIView):
         filters = selectors.target_filters_parse(request.query_params)
         data = selectors.target_summary(filters=filters)
         data["open_deal_value"] = f"{data['open_deal_value']:.2f}"
+        data["open_deal_values"] = _money_json(data["open_deal_values"])
         return Response(data)
 
 

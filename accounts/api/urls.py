@@ -1,5 +1,5 @@
 """API routes of the accounts app, gathered from each area's module."""
 
-from accounts.api import imports, records, targets
+from accounts.api import imports, money, records, targets
 
-urlpatterns = records.urlpatterns + imports.urlpatterns + targets.urlpatterns
+urlpatterns = records.urlpatterns + imports.urlpatterns + targets.urlpatterns + money.urlpatterns

@@ -10,6 +10,7 @@ from .consent import CONTACT_SOURCES, ConsentChange
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
 from .marketing import Campaign, Industry, Product
+from .money import CurrencyRate
 from .records import (
     BUYING_ROLE_BITS,
     Account,
@@ -48,6 +49,7 @@ __all__ = [
     "ConsentChange",
     "Contact",
     "ContactAccount",
+    "CurrencyRate",
     "IdempotencyKey",
     "ImportJob",
     "Industry",

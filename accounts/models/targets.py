@@ -53,7 +53,14 @@ class AccountRollup(models.Model):
     is_target = models.BooleanField(default=False)
     contacts_count = models.PositiveIntegerField(default=0)
     open_deals_count = models.PositiveIntegerField(default=0)
-    open_deal_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # Open deal value converted to settings.BASE_CURRENCY with the admin's CurrencyRate rows
+    # (never amounts of different currencies added as they are). Deals in a currency with
+    # no rate are left out of it and counted in open_deals_unconverted; open_deal_values
+    # keeps the unconverted totals, one per currency ([{"currency", "amount": "12.50"}],
+    # largest first), for the page's hover and the API.
+    open_deal_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    open_deals_unconverted = models.PositiveIntegerField(default=0)
+    open_deal_values = models.JSONField(default=list, blank=True)
     last_touch_at = models.DateTimeField(null=True, blank=True)
     last_engagement_at = models.DateTimeField(null=True, blank=True)
     # Engagement only from contacts with a recorded legal basis (shown in GDPR mode).

@@ -1,8 +1,10 @@
-"""Money reads: open deal value as one total per currency, never added across currencies.
+"""Money reads: open deal value never adds different currencies as one number.
 
-Deals carry their own currency (Opportunity.currency) and the hub keeps no exchange rates,
-so every sum of amounts is grouped by currency: ``[{"currency": "EUR", "amount": Decimal},
-…]``, largest first. Templates show such a list with ``{{ totals|money_totals }}``.
+Deals carry their own currency (Opportunity.currency). A sum of amounts is either grouped
+by currency: ``[{"currency": "EUR", "amount": Decimal}, …]``, largest first (templates show
+it with ``{{ totals|money_totals }}``), or converted to ``settings.BASE_CURRENCY`` with the
+rates an admin keeps (CurrencyRate; ``rates_to_base``), leaving out and counting the deals
+in a currency that has no rate (the target-accounts rollup, accounts.services.rollups).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 
-from accounts.models import Opportunity
+from accounts.models import CurrencyRate, Opportunity
 
 
 def _ordered(pairs: Iterable[tuple[str, Decimal]]) -> list[dict]:
@@ -67,3 +70,23 @@ def open_deal_value_per_account(*, account_ids: Iterable[int]) -> dict[int, list
     for row in rows:
         grouped[row["account_id"]].append((row["currency"], row["total"]))
     return {pk: _ordered(pairs) for pk, pairs in grouped.items()}
+
+
+# --- Exchange rates -------------------------------------------------------------------
+
+
+def base_currency() -> str:
+    """The currency converted open deal values are stated in (``settings.BASE_CURRENCY``)."""
+    return settings.BASE_CURRENCY
+
+
+def rates_to_base() -> dict[str, Decimal]:
+    """{currency: what one unit is worth in the base currency}; the base itself is 1."""
+    rates = dict(CurrencyRate.objects.values_list("currency", "rate_to_base"))
+    rates[base_currency()] = Decimal(1)
+    return rates
+
+
+def currency_rate_list() -> QuerySet:
+    """The rates an admin keeps, by currency, with who changed each last."""
+    return CurrencyRate.objects.select_related("updated_by").order_by("currency")

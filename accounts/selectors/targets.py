@@ -27,6 +27,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.selectors.money import base_currency, open_deal_value_by_currency
 from accounts.services.activities import ENGAGEMENT_TYPES
 
 # Each category as a condition on rollup columns (every target has a rollup row, see
@@ -162,17 +163,30 @@ def _card_aggregates(chosen: Q) -> dict:
     return {
         "target_accounts": Count("pk", filter=chosen),
         "accounts_with_open_deals": Count("pk", filter=chosen & Q(open_deals_count__gt=0)),
+        # Converted to the base currency (accounts.services.rollups); deals in a currency
+        # without a rate are only counted.
         "open_deal_value": Sum("open_deal_value", filter=chosen),
+        "open_deals_unconverted": Sum("open_deals_unconverted", filter=chosen),
         "no_buying_role": Count("pk", filter=chosen & Q(has_any_buying_role=False)),
         "missing_decision_makers": Count("pk", filter=chosen & Q(has_decision_maker=False)),
     }
 
 
-def target_summary(*, filters: TargetFilters) -> dict:
-    """The five metric cards for the accounts the filters select (one query)."""
-    agg = _rollup_base(filters).aggregate(**_card_aggregates(_ROLLUP_CATEGORIES[filters.category]))
+def _money_card(agg: dict, filters: TargetFilters) -> dict:
+    """The open deal value card: the base-currency sum of the rollups, how many deals it
+    leaves out (no rate for their currency), and the unconverted totals per currency."""
     agg["open_deal_value"] = agg["open_deal_value"] or Decimal("0.00")
+    agg["open_deals_unconverted"] = agg["open_deals_unconverted"] or 0
+    agg["open_deal_currency"] = base_currency()
+    agg["open_deal_values"] = target_open_deal_values(filters=filters)
     return agg
+
+
+def target_summary(*, filters: TargetFilters) -> dict:
+    """The five metric cards for the accounts the filters select (two queries: the rollup
+    aggregates and the open deal value per currency)."""
+    agg = _rollup_base(filters).aggregate(**_card_aggregates(_ROLLUP_CATEGORIES[filters.category]))
+    return _money_card(agg, filters)
 
 
 def target_category_counts(*, filters: TargetFilters) -> dict[str, int]:
@@ -183,19 +197,17 @@ def target_category_counts(*, filters: TargetFilters) -> dict[str, int]:
 
 
 def target_summary_and_counts(*, filters: TargetFilters) -> tuple[dict, dict[str, int]]:
-    """The page's cards and sidebar counts in one scan of the target rollups (one query)."""
+    """The page's cards and sidebar counts in one scan of the target rollups (and one query
+    for the open deal value per currency)."""
     aggregates = {f"cat_{key}": Count("pk", filter=q) for key, q in _ROLLUP_CATEGORIES.items()}
     aggregates.update(_card_aggregates(_ROLLUP_CATEGORIES[filters.category]))
     agg = _rollup_base(filters).aggregate(**aggregates)
     counts = {key: agg.pop(f"cat_{key}") for key in CATEGORIES}
-    agg["open_deal_value"] = agg["open_deal_value"] or Decimal("0.00")
-    return agg, counts
+    return _money_card(agg, filters), counts
 
 
 def target_open_deal_values(*, filters: TargetFilters) -> list[dict]:
     """The open deal value of the targets the filters select, one total per currency."""
-    from accounts.selectors.money import open_deal_value_by_currency
-
     return open_deal_value_by_currency(accounts=_base(filters))
 
 
@@ -213,7 +225,9 @@ ROW_FIELDS = (
     "target_source",
     "rollup__contacts_count",
     "rollup__open_deals_count",
-    "rollup__open_deal_value",
+    "rollup__open_deal_value",  # in the base currency
+    "rollup__open_deals_unconverted",
+    "rollup__open_deal_values",
     "rollup__last_touch_at",
     "rollup__last_engagement_at",
     "rollup__last_engagement_consented_at",

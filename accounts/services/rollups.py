@@ -10,7 +10,13 @@ Definitions (PRODUCT.md, "Target accounts"); an account's contacts are all conta
 associated with it through ContactAccount:
 
 - contacts_count: associated contacts;
-- open_deals_count / open_deal_value: its opportunities not closed won / lost;
+- open_deals_count: its opportunities not closed won / lost;
+- open_deal_value: their amounts converted to settings.BASE_CURRENCY with the rates an
+  admin keeps (CurrencyRate), never amounts of different currencies added as they are;
+  open_deals_unconverted: open deals in a currency without a rate, left out of that sum;
+  open_deal_values: the unconverted totals, one per currency, largest first. A rate
+  change marks every account with an open deal in that currency dirty
+  (``rollups_mark_currency_dirty``);
 - last_touch_at: latest 1:1 touch with its contacts: a call, a meeting, or an email a user
   sent to that person; a marketing send (a campaign email, a marketing-kind template from
   the outbox) is not one (see ``one_to_one_touch``). Up to now: a meeting booked for
@@ -31,7 +37,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,6 +57,7 @@ from accounts.models import (
     Opportunity,
     Task,
 )
+from accounts.selectors.money import rates_to_base
 from accounts.services.activities import ENGAGEMENT_TYPES, TOUCH_TYPES
 
 logger = logging.getLogger(__name__)
@@ -60,6 +67,8 @@ ROLLUP_FIELDS = (
     "contacts_count",
     "open_deals_count",
     "open_deal_value",
+    "open_deals_unconverted",
+    "open_deal_values",
     "last_touch_at",
     "last_engagement_at",
     "last_engagement_consented_at",
@@ -77,6 +86,11 @@ _ALL_MASKS = range(1, 1 << len(BUYING_ROLE_BITS))
 DECISION_MAKER_MASKS = [m for m in _ALL_MASKS if m & BUYING_ROLE_BITS["decision_maker"]]
 BLOCKER_MASKS = [m for m in _ALL_MASKS if m & BUYING_ROLE_BITS["blocker"]]
 
+CENT = Decimal("0.01")
+# The largest value AccountRollup.open_deal_value holds (max_digits=20): a sum past it is
+# stored as this (and logged) rather than failing the whole refresh.
+MAX_OPEN_DEAL_VALUE = Decimal("999999999999999999.99")
+
 REFRESH_BATCH = 2000
 REBUILD_CHUNK = 5000
 _DEBOUNCE_KEY = "rollups:refresh-queued"
@@ -89,6 +103,8 @@ def _empty(account_id: int, now: datetime, is_target: bool = False) -> dict:
         "contacts_count": 0,
         "open_deals_count": 0,
         "open_deal_value": Decimal("0.00"),
+        "open_deals_unconverted": 0,
+        "open_deal_values": [],
         "last_touch_at": None,
         "last_engagement_at": None,
         "last_engagement_consented_at": None,
@@ -219,18 +235,20 @@ def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) 
         r["meetings_count"] = row["meetings"]
         r["next_scheduled_at"] = row["next_meeting"]
 
-    # Open deals.
+    # Open deals, per currency; converted to the base currency in open_deal_value.
     deals = (
         Opportunity.objects.filter(account_id__in=ids)
         .exclude(stage__in=Opportunity.CLOSED_STAGES)
-        .values("account_id")
+        .values("account_id", "currency")
         .annotate(n=Count("id"), value=Sum("amount"))
         .order_by()
     )
+    per_account: dict[int, list[dict]] = {}
     for row in deals:
-        r = rows[row["account_id"]]
-        r["open_deals_count"] = row["n"]
-        r["open_deal_value"] = row["value"] or Decimal("0.00")
+        per_account.setdefault(row["account_id"], []).append(row)
+    rates = rates_to_base() if per_account else {}
+    for account_id, groups in per_account.items():
+        rows[account_id].update(open_deal_money(groups=groups, rates=rates))
 
     # Open tasks on the account or on any of its contacts (each task counted once).
     open_tasks = Task.objects.filter(status=Task.Status.OPEN)
@@ -266,6 +284,39 @@ def rollups_compute(*, account_ids: Iterable[int], now: datetime | None = None) 
                 r = rows[account_id]
                 r["next_scheduled_at"] = _earliest(r["next_scheduled_at"], at)
     return rows
+
+
+def open_deal_money(*, groups: Iterable[dict], rates: dict[str, Decimal]) -> dict:
+    """One account's open deals ``[{"currency", "n", "value"}]`` → the rollup's money columns.
+
+    Amounts of different currencies are added only once converted with ``rates`` (the base
+    currency is 1); deals in a currency without a rate are counted, not added.
+    """
+    totals: dict[str, Decimal] = {}
+    count = unconverted = 0
+    for group in groups:
+        currency = (group["currency"] or "").strip().upper()
+        totals[currency] = totals.get(currency, Decimal(0)) + Decimal(group["value"] or 0)
+        count += group["n"]
+        if currency not in rates:
+            unconverted += group["n"]
+    converted = sum(
+        (amount * rates[currency] for currency, amount in totals.items() if currency in rates),
+        Decimal(0),
+    ).quantize(CENT, ROUND_HALF_UP)
+    if converted > MAX_OPEN_DEAL_VALUE:
+        logger.warning("open deal value %s past the column's range; stored capped", converted)
+        converted = MAX_OPEN_DEAL_VALUE
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "open_deals_count": count,
+        "open_deal_value": converted,
+        "open_deals_unconverted": unconverted,
+        "open_deal_values": [
+            {"currency": currency, "amount": f"{amount.quantize(CENT, ROUND_HALF_UP):f}"}
+            for currency, amount in ordered
+        ],
+    }
 
 
 def _normalize(value):
@@ -372,6 +423,25 @@ def accounts_for_contacts(contact_ids: Iterable[int]) -> set[int]:
             )
         )
     return found
+
+
+def rollups_mark_currency_dirty(*, currencies: Iterable[str]) -> int:
+    """A rate changed: mark every account with an open deal in these currencies dirty and
+    queue a refresh once the caller's transaction commits. Returns how many were marked."""
+    codes = sorted({c.strip().upper() for c in currencies if c})
+    if not codes:
+        return 0
+    ids = list(
+        Opportunity.objects.exclude(stage__in=Opportunity.CLOSED_STAGES)
+        .filter(currency__in=[*codes, *(c.lower() for c in codes)])
+        .values_list("account_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    marked = rollups_mark_dirty(account_ids=ids)
+    if marked:
+        transaction.on_commit(_queue_refresh)
+    return marked
 
 
 def rollups_changes_listener(*, kind: str, account_ids: set, contact_ids: set) -> None:

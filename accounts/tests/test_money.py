@@ -1,8 +1,9 @@
 """Issue 9, data truth: money shows with its currency and is never added across currencies.
 
-Deals carry their own currency and the hub keeps no exchange rates, so open deal value is
-one total per currency everywhere it shows: the target cards, rows and overview, the
-account page, the buying-group overview and the account summary.
+Deals carry their own currency. Open deal value is one total per currency everywhere it
+shows (the target cards, rows and overview, the account page, the buying-group overview and
+the account summary); the target page's sortable column and card add amounts only once
+converted to the base currency with the rates an admin keeps (test_currency_rates.py).
 """
 
 from decimal import Decimal
@@ -64,11 +65,16 @@ def test_target_page_cards_and_rows_never_add_currencies(client, marketer, mixed
     a, _ = mixed
     client.force_login(marketer)
     html = client.get(reverse("targets:index")).content.decode()
+    # No EUR rate: the card converts what it can (USD 1,250) and counts the euro deal.
     card = html.split('data-metric="open_deal_value">', 1)[1].split("</div>", 1)[0]
-    assert "USD 1,250" in card and "EUR 500" in card
+    assert card == '<span class="money">USD 1,250</span>'
+    hint = html.split('data-metric="open_deal_values">', 1)[1].split("</div></div>", 1)[0]
+    assert "USD 1,250" in hint and "EUR 500" in hint
+    assert "+1 deal in a currency without a rate" in hint
     assert "1,750" not in html  # the old sum of dollars and euros
     row = html.split(f'id="target-{a.pk}"', 1)[1].split("</tr>", 1)[0]
-    assert "USD 1,000" in row and "EUR 500" in row
+    assert "USD 1,000" in row and "EUR 500" in row and "1,500" not in row
+    assert "+1 deal in a currency without a rate" in row
 
     overview = client.get(reverse("targets:overview", args=[a.pk])).content.decode()
     assert "USD 1,000" in overview and "EUR 500" in overview and "EUR 9,999" in overview

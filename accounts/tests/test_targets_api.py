@@ -77,6 +77,9 @@ def test_summary_cards_known_answers(world, api_as, sales_rep):
         "target_accounts": 5,
         "accounts_with_open_deals": 2,  # Alpha, Gamma (Beta's are closed)
         "open_deal_value": "1500.25",
+        "open_deal_currency": "USD",
+        "open_deal_values": [{"currency": "USD", "amount": "1500.25"}],
+        "open_deals_unconverted": 0,
         "no_buying_role": 2,  # Beta (no contacts), Gamma (contacts without roles)
         "missing_decision_makers": 3,  # Beta, Gamma, Delta
     }

@@ -42,7 +42,7 @@ def test_index_shows_cards_categories_and_rows(logged_in, sales_rep):
     assert response.status_code == 200
     assert 'data-metric="target_accounts">1<' in html
     assert (
-        'data-metric="open_deal_value"><span class="money-totals"><span class="money">USD 1,234</span>'
+        'data-metric="open_deal_value"><span class="money">USD 1,234</span>'
         in html
     )
     assert "3 days ago" in html and "<time datetime=" in html

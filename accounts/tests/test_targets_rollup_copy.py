@@ -136,7 +136,7 @@ def test_row_cells_are_formatted_like_the_cards(client, marketer):
     rollups_rebuild()
     client.force_login(marketer)
     html = listed(client)
-    assert '<span class="money">USD 1,234,567.50</span></span></td>' in html
+    assert '<span class="money">USD 1,234,567.50</span></td>' in html
     assert '<span class="faint">—</span>' in html  # never touched
     assert f'href="{reverse("targets:overview", args=[account.pk])}"' in html
     assert f"{reverse('targets:remove', args=[account.pk])}?next=%2Ftarget-accounts%2F" in html

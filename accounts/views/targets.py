@@ -24,6 +24,8 @@ from abm.pages import htmx_finish, safe_next_url, url_with_query
 from abm.paging import InvalidCursor
 from abm.permissions import may_manage_targeting_rules, may_write
 from abm.templatetags.hub import _relative as relative_time
+from abm.templatetags.hub import money as money_html
+from abm.templatetags.hub import money_text
 from accounts.models import Account, Industry, TargetingRule
 from accounts.selectors import money
 from accounts.selectors import targets as selectors
@@ -86,7 +88,7 @@ def _row_links(rows: list[dict], *, next_url: str) -> None:
     note = reverse("accounts:note_create") + "?account="
     marker = str(_ID)
     now, zone = timezone.now(), timezone.get_current_timezone()
-    values = money.open_deal_value_per_account(account_ids=[row["id"] for row in rows])
+    base = money.base_currency()
     for row in rows:
         pk = str(row["id"])
         row["owner_name"] = _owner_name(row) if row["owner_id"] else ""
@@ -97,8 +99,17 @@ def _row_links(rows: list[dict], *, next_url: str) -> None:
         row["note_url"] = note + pk
         # Cells formatted here once (template filters cost more at 50 rows x 8 columns).
         row["contacts_display"] = f"{row['rollup__contacts_count'] or 0:,}"
-        # One total per currency (never added across), from one grouped query per page.
-        row["value_totals"] = values.get(row["id"], [])
+        # Open deal value: the base-currency sum (rollup), each currency's own total on hover
+        # and, when another currency is in it, under it; deals without a rate are counted.
+        totals = row["rollup__open_deal_values"] or []
+        converted = (row["rollup__open_deals_count"] or 0) > (
+            row["rollup__open_deals_unconverted"] or 0
+        )
+        row["value_html"] = (
+            money_html(row["rollup__open_deal_value"], base) if converted else _EMPTY_TIME
+        )
+        row["value_title"] = " · ".join(money_text(t["amount"], t["currency"]) for t in totals)
+        row["value_totals"] = totals if any(t["currency"] != base for t in totals) else []
         row["last_touch_html"] = _time_cell(row["rollup__last_touch_at"], now, zone)
         row["last_engagement_html"] = _time_cell(row["last_engagement"], now, zone)
         row["next_scheduled_html"] = _time_cell(row["rollup__next_scheduled_at"], now, zone)
@@ -144,7 +155,6 @@ def index(request):
             }
         )
     summary, counts = selectors.target_summary_and_counts(filters=filters)
-    summary["open_deal_values"] = selectors.target_open_deal_values(filters=filters)
     categories = [
         {
             "key": key,
@@ -268,6 +278,7 @@ def overview(request, pk: int):
     context = {"account": account, **selectors.account_overview(account=account)}
     context["rollup"] = getattr(account, "rollup", None)
     context["open_deal_values"] = money.open_deal_value_by_currency(account_ids=[account.pk])
+    context["base_currency"] = money.base_currency()
     context["gdpr_mode"] = settings.GDPR_MODE
     return render(request, "accounts/targets/overview.html", context)
 

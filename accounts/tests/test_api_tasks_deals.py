@@ -91,5 +91,6 @@ def test_opportunity_related_lists(api_as, sales_rep):
     assert [a["subject"] for a in activities["results"]] == ["Deal visit"]
     assert api.get(f"{base}/stage-history/").status_code == 200
     assert api.get(f"{base}/emails/").json()["results"] == []
+    assert api.get(f"{base}/calls/").json()["results"] == []
     assert api.get("/api/v1/opportunities/999999/contacts/").status_code == 404
     assert api.get("/api/v1/opportunities/999999/emails/").status_code == 404

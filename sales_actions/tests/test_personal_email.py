@@ -182,3 +182,26 @@ def test_email_card_and_tasks_page_name_the_cadence(
     listing = client.get(reverse("tasks:task_list"), {"tab": "upcoming", "cadence": cadence.pk})
     assert "Step call" in listing.text and "Loose call" not in listing.text
     assert "Q3 outreach" in listing.text  # offered in the cadence filter
+
+
+def test_opportunity_calls_and_emails_in_the_api(api_as, sales_rep, send):
+    from sales_actions.calls.models import Call
+    from sales_actions.tests.factories import EmailTemplateFactory
+
+    deal = OpportunityFactory()
+    contact = ContactFactory(account=deal.account)
+    other = ContactFactory(account=deal.account)
+    OpportunityContactRole.objects.create(opportunity=deal, contact=contact, role="champion")
+    Call.objects.create(
+        user=sales_rep, contact=contact, account=deal.account, number="1", status="connected"
+    )
+    Call.objects.create(
+        user=sales_rep, contact=other, account=deal.account, number="2", status="busy"
+    )
+    template = EmailTemplateFactory()
+    send(user=sales_rep, template_id=template.pk, contact_ids=[contact.pk, other.pk])
+    api = api_as(sales_rep)
+    calls = api.get(f"/api/v1/opportunities/{deal.pk}/calls/").json()["results"]
+    assert [c["number"] for c in calls] == ["1"]
+    emails = api.get(f"/api/v1/opportunities/{deal.pk}/emails/").json()["results"]
+    assert [e["contact"] for e in emails] == [contact.pk]

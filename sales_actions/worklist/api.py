@@ -1,5 +1,5 @@
-"""``/api/v1/opportunities/{id}/emails/``: the sales emails of a deal's contacts (the deal
-lives in ``accounts``, whose API cannot name sales emails)."""
+"""``/api/v1/opportunities/{id}/emails/`` and ``calls/``: a deal's sales emails and calls
+(the deal lives in ``accounts``, whose API cannot name what ``sales_actions`` keeps)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from abm.paging import KeysetPagination
 from accounts.models import Opportunity
 from sales_actions import selectors
 from sales_actions.api.serializers import SalesEmailSerializer
+from sales_actions.calls.api.serializers import CallSerializer
+from sales_actions.calls.models import Call
+from sales_actions.calls.selectors import call_list, calls_of_opportunity
 from sales_actions.models import SalesEmail
 
 
@@ -41,10 +44,36 @@ class OpportunityEmailsView(generics.ListAPIView):
         )
 
 
+class _LatestCallFirst(KeysetPagination):
+    def get_ordering(self, request, queryset, view):
+        return ("-started_at", "-id")
+
+
+@extend_schema(summary="The deal's calls", tags=["opportunities"])
+class OpportunityCallsView(generics.ListAPIView):
+    """Calls made for the deal and calls with its people, latest first."""
+
+    serializer_class = CallSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = _LatestCallFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Call.objects.none()
+        deal = get_object_or_404(Opportunity, pk=self.kwargs["pk"])
+        return calls_of_opportunity(call_list(user=self.request.user), opportunity=deal)
+
+
 urlpatterns = [
     path(
         "opportunities/<int:pk>/emails/",
         OpportunityEmailsView.as_view(),
         name="opportunity-emails",
+    ),
+    path(
+        "opportunities/<int:pk>/calls/",
+        OpportunityCallsView.as_view(),
+        name="opportunity-calls",
     ),
 ]

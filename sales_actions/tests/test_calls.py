@@ -307,6 +307,24 @@ def test_panels_on_account_and_opportunity(client, sales_rep, contact):
     ):
         body = client.get(reverse(name, args=[pk])).content.decode()
         assert "about the deal" in body
+    # The deal page's phone numbers open the dialog for the deal.
+    deal_page = client.get(reverse("accounts:opportunity_detail", args=[deal.pk])).content.decode()
+    assert (
+        f"/calls/log/?contact={contact.pk}&amp;number=%2B1+415+555+0100&amp;opportunity={deal.pk}"
+        in deal_page
+    )
+    logged = client.post(
+        reverse("calls:call_log_dialog") + f"?contact={contact.pk}&opportunity={deal.pk}",
+        {
+            "number": "1",
+            "direction": "outbound",
+            "status": "busy",
+            "started_at": "2026-01-01T09:00",
+        },
+    )
+    assert logged.status_code == 302
+    assert Call.objects.filter(opportunity=deal).count() == 1
+    Call.objects.filter(opportunity=deal).delete()
     # "All calls" of a panel is the calls page filtered to the record.
     listed = client.get(reverse("calls:call_list"), {"opportunity": deal.pk})
     assert listed.context["total"] == 1

@@ -298,3 +298,15 @@ def test_lead_page_shows_the_task_panel(sales_rep, client):
     assert reverse("tasks:lead_tasks", args=[lead.pk]) in page
     panel = client.get(reverse("tasks:lead_tasks", args=[lead.pk]))
     assert panel.status_code == 200 and "Lead call" in panel.text
+
+
+def test_buying_group_members_tab_has_the_send_button_in_its_header(sales_rep, client):
+    from buying_groups.tests.factories import BuyingGroupFactory, MemberFactory
+
+    group = BuyingGroupFactory()
+    members = MemberFactory.create_batch(2, group=group)
+    client.force_login(sales_rep)
+    page = client.get(reverse("buying_groups:members", args=[group.pk])).text
+    ids = ",".join(str(m.contact_id) for m in members)
+    assert "data-send-members" in page
+    assert f"{reverse('sales_actions:send_dialog')}?contacts={ids}" in page

@@ -4,6 +4,7 @@
 #   make test    the whole pytest suite (fails when no test ran)
 #   make lint    ruff check + ruff format --check
 #   make check   lint + migrations are up to date + the OpenAPI schema validates
+#   make fuzz    schemathesis over the whole API as admin, marketer and sales rep (CI runs it)
 #   make format  rewrite files with ruff
 #
 # With nothing configured the hub runs embedded (SQLite file, Celery tasks in-process).

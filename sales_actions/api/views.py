@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
+from abm.filters import MAX_ID
 from abm.permissions import may_edit_email_template, may_manage_workspaces
 from accounts.models import User
 from sales_actions import selectors, services
@@ -80,8 +81,12 @@ class WorkspaceViewSet(viewsets.ModelViewSet):
         """The workspaces a user is limited to (PUT an empty list to lift the limit; admins)."""
         target = get_object_or_404(User, pk=user_id)
         if request.method == "PUT":
-            ids = request.data.get("workspaces")
-            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            # A body that is not an object, or ids no primary key holds, is a 400 (not a 500).
+            body = request.data if isinstance(request.data, dict) else {}
+            ids = body.get("workspaces")
+            if not isinstance(ids, list) or not all(
+                type(i) is int and 1 <= i <= MAX_ID for i in ids
+            ):
                 raise ApplicationError("workspaces must be a list of ids.", field="workspaces")
             found = list(Workspace.objects.filter(pk__in=ids))
             if len(found) != len(set(ids)):

@@ -177,17 +177,33 @@ def rebuild() -> float:
     return elapsed
 
 
-def _last_cursor(client, url: str) -> str | None:
-    """Walk the API's pages with the largest page size to reach the last page's cursor."""
-    import urllib.parse
+def _last_api_page(client, url: str) -> str:
+    """Walk the API's pages with the largest page size; the last page's URL.
 
-    nxt, previous = url, None
+    A cursor is signed for its list, sort and page size, so the URL is measured whole."""
+    nxt, previous = url, url
     while nxt:
         data = client.get(nxt).json()
         previous, nxt = nxt, data["next"]
         if nxt:
             nxt = nxt.replace("http://testserver", "")
-    return urllib.parse.parse_qs(urllib.parse.urlparse(previous).query).get("cursor", [None])[0]
+    return previous
+
+
+def _last_page(client, url: str) -> str:
+    """Follow the page's own "Next" links (page cursors are not API cursors)."""
+    import html
+    import re
+
+    next_link = re.compile(r'<a class="btn btn-small" href="([^"]+)">[^<]*→</a>')
+    current = url
+    while True:
+        match = next_link.search(client.get(current).content.decode())
+        if not match:
+            return current
+        current = html.unescape(match.group(1))
+        if current.startswith("?"):
+            current = url.split("?")[0] + current
 
 
 def measure() -> list[tuple]:
@@ -208,9 +224,10 @@ def measure() -> list[tuple]:
     print("data: accounts={} targets={} contacts={} activities={}".format(*sizes), flush=True)
     common.load_print("start")
     cases = [("page first", "/target-accounts/"), ("api first", "/api/v1/target-accounts/")]
-    last = _last_cursor(client, "/api/v1/target-accounts/?page_size=200")
-    cases.append(("api last page", f"/api/v1/target-accounts/?cursor={last}"))
-    cases.append(("page last page", f"/target-accounts/?cursor={last}"))
+    cases.append(
+        ("api last page", _last_api_page(client, "/api/v1/target-accounts/?page_size=200"))
+    )
+    cases.append(("page last page", _last_page(client, "/target-accounts/")))
     for sort in (
         "name",
         "owner",
@@ -224,18 +241,20 @@ def measure() -> list[tuple]:
         cases.append((f"api sort -{sort}", f"/api/v1/target-accounts/?ordering=-{sort}"))
         cases.append((f"page sort {sort}", f"/target-accounts/?sort={sort}"))
         cases.append((f"page sort -{sort}", f"/target-accounts/?sort=-{sort}"))
-    last = _last_cursor(client, "/api/v1/target-accounts/?page_size=200&ordering=-last_touch")
     cases.append(
         (
             "api last page, sort -last_touch",
-            f"/api/v1/target-accounts/?ordering=-last_touch&cursor={last}",
+            _last_api_page(client, "/api/v1/target-accounts/?page_size=200&ordering=-last_touch"),
         )
     )
     for category in CATEGORIES:
         cases.append((f"api category {category}", f"/api/v1/target-accounts/?category={category}"))
         cases.append((f"page category {category}", f"/target-accounts/?category={category}"))
     cases.append(
-        ("page last page, sort -last_touch", f"/target-accounts/?sort=-last_touch&cursor={last}")
+        (
+            "page last page, sort -last_touch",
+            _last_page(client, "/target-accounts/?sort=-last_touch"),
+        )
     )
     cases.append(("api summary", "/api/v1/target-accounts/summary/"))
     cases.append(("api category counts", "/api/v1/target-accounts/categories/"))

@@ -41,10 +41,7 @@ def test_index_shows_cards_categories_and_rows(logged_in, sales_rep):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-metric="target_accounts">1<' in html
-    assert (
-        'data-metric="open_deal_value"><span class="money">USD 1,234</span>'
-        in html
-    )
+    assert 'data-metric="open_deal_value"><span class="money">USD 1,234</span>' in html
     assert "3 days ago" in html and "<time datetime=" in html
     assert "Acme" in html and "Not a target" not in html
     assert 'data-category="has_blocker">Has a blocker <span class="count">1</span>' in html

@@ -84,9 +84,21 @@ class HubAutoSchema(AutoSchema):
     def _get_paginator(self):
         if self._is_viewset_extra_action():
             handler = getattr(self.view, self.view.action, None)
-            if not getattr(handler, "paginated", False):
+            if not getattr(handler, "paginated", False) or self.method != "GET":
                 return None
         return super()._get_paginator()
+
+    # --- Times of day --------------------------------------------------------------------
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            # JSON Schema's "time" is RFC 3339 full-time, offset included ("09:00:00Z");
+            # a time of day here has none ("09:00:00"), so say what it is instead.
+            del schema["format"]
+            schema["pattern"] = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+            schema.setdefault("example", "09:00:00")
+        return schema
 
     # --- Lists that refuse to be empty --------------------------------------------------
 

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from abm.exceptions import ApplicationError
+from abm.schema import paginated_action
 from sales_actions.cadences import enrolment as people
 from sales_actions.cadences import selectors, services
 from sales_actions.cadences.models import Cadence, CadenceStep, Enrolment
@@ -157,7 +158,10 @@ class CadenceViewSet(viewsets.ModelViewSet):
 
     # --- Steps ---
 
-    @extend_schema(request=CadenceStepSerializer, responses=CadenceStepSerializer(many=True))
+    @extend_schema(methods=["GET"], request=None, responses=CadenceStepSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=CadenceStepSerializer, responses={201: CadenceStepSerializer}
+    )
     @action(detail=True, methods=["get", "post"], url_path="steps")
     def steps(self, request, pk=None):
         """The steps in order; POST appends one (an automatic email needs an approved
@@ -167,6 +171,8 @@ class CadenceViewSet(viewsets.ModelViewSet):
             serializer = CadenceStepSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
+            if "kind" not in data:
+                raise ApplicationError("kind: this field is required.", field="kind")
             data["template_id"] = data.pop("template_id", None)
             step = services.cadence_step_add(user=request.user, cadence=cadence, **data)
             return Response(CadenceStepSerializer(step).data, status=status.HTTP_201_CREATED)
@@ -206,10 +212,15 @@ class CadenceViewSet(viewsets.ModelViewSet):
     # --- People ---
 
     @extend_schema(
-        request=EnrolmentsAddSerializer,
-        responses={200: EnrolmentSerializer(many=True), 201: EnrolmentsResult},
+        methods=["GET"],
+        request=None,
+        responses=EnrolmentSerializer(many=True),
         parameters=[OpenApiParameter("status", str, enum=[*Enrolment.Status.values])],
     )
+    @extend_schema(
+        methods=["POST"], request=EnrolmentsAddSerializer, responses={201: EnrolmentsResult}
+    )
+    @paginated_action
     @action(detail=True, methods=["get", "post"], url_path="enrolments")
     def enrolments(self, request, pk=None):
         """GET: the people in the cadence (``?status=``). POST: enrol contacts, leads' contacts,

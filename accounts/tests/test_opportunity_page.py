@@ -41,7 +41,9 @@ def test_page_shows_fields_roles_stage_history_panels_and_timeline(client, admin
     assert reverse("tasks:opportunity_tasks", args=[deal.pk]) in text
     assert reverse("sales_actions:opportunity_emails", args=[deal.pk]) in text
     assert "Visit 0" in text and "Visit 1" in text and "Not on the deal" not in text
-    assert 'href="tel:+48 22 555 0100"' in text
+    # The phone is a tel: link that also opens the call-log dialog for the deal.
+    assert 'href="tel:+48225550100"' in text
+    assert "data-call-dialog=" in text
 
 
 def test_page_query_count_is_flat(client, admin, django_assert_max_num_queries):

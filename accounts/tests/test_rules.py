@@ -163,7 +163,7 @@ def test_not_ones_own_guardian_on_page_and_api(both):
 def test_email_race_lost_at_the_database_is_a_400_naming_email(api_as, marketer, monkeypatch):
     """Two requests check, both see the email free, one insert loses to the constraint."""
     ContactFactory(email="ada@example.com")
-    monkeypatch.setattr(records, "_email_taken", lambda email, *, exclude_pk: False)
+    monkeypatch.setattr(records.rules, "_email_taken", lambda email, *, exclude_pk: False)
 
     response = api_as(marketer).post("/api/v1/contacts/", {"email": "ada@example.com"})
 
@@ -174,7 +174,7 @@ def test_email_race_lost_at_the_database_is_a_400_naming_email(api_as, marketer,
 
 def test_domain_race_lost_at_the_database_is_a_400_naming_domain(api_as, marketer, monkeypatch):
     AccountFactory(name="Acme", domain="acme.example")
-    monkeypatch.setattr(records, "_domain_taken", lambda domain, *, exclude_pk: False)
+    monkeypatch.setattr(records.rules, "_domain_taken", lambda domain, *, exclude_pk: False)
 
     response = api_as(marketer).post("/api/v1/accounts/", {"name": "B", "domain": "acme.example"})
 
@@ -186,7 +186,7 @@ def test_domain_race_lost_at_the_database_is_a_400_naming_domain(api_as, markete
 
 def test_email_race_on_the_page_is_a_form_error(client, marketer, monkeypatch):
     ContactFactory(email="ada@example.com")
-    monkeypatch.setattr(records, "_email_taken", lambda email, *, exclude_pk: False)
+    monkeypatch.setattr(records.rules, "_email_taken", lambda email, *, exclude_pk: False)
     client.force_login(marketer)
 
     response = client.post(reverse("accounts:contact_create"), _contact_form())

@@ -48,7 +48,7 @@ def _by_hash_id(model, text: str):
     if not text.startswith("#"):
         return None
     token = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
-    if not token.isdigit():
+    if not token.isdecimal():
         raise forms.ValidationError(f"'{text}' is not a valid reference.")
     obj = model.objects.filter(pk=int(token)).first()
     if obj is None:

@@ -97,7 +97,7 @@ def group_create(request):
         targets = targets.filter(owner=request.user)  # the groups a rep may create
     ids = list(targets.order_by("name", "id").values_list("pk", flat=True)[:ACCOUNT_CHOICES_MAX])
     initial_account = request.GET.get("account")
-    if initial_account and initial_account.isdigit():
+    if initial_account and initial_account.isdecimal():
         ids.append(int(initial_account))
     form = BuyingGroupCreateForm(
         request.POST or None,
@@ -211,7 +211,7 @@ def summary_fragment(request, subject: str, object_id: int):
         subject, object_id, retry=request.GET.get("retry") == "1"
     )
     error = None if current else summaries.summary_error(subject, object_id)
-    tries = int(request.GET.get("n", "0")) + 1 if request.GET.get("n", "0").isdigit() else 1
+    tries = int(request.GET.get("n", "0")) + 1 if request.GET.get("n", "0").isdecimal() else 1
     return render(
         request,
         "buying_groups/_summary.html",

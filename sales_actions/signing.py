@@ -26,6 +26,6 @@ def token_read(purpose: str, token: str, count: int) -> tuple[int, ...] | None:
     except signing.BadSignature:
         return None
     parts = value.split("-")
-    if len(parts) != count or not all(p.isdigit() for p in parts):
+    if len(parts) != count or not all(p.isdecimal() for p in parts):
         return None
     return tuple(int(p) for p in parts)

@@ -313,3 +313,20 @@ def test_a_number_too_large_for_json_columns_is_a_400(api):
 
     assert "too large" in body["detail"]
     assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/contacts/new/?account=%C2%B3",
+        "/opportunities/new/?account=%C2%B3",
+        "/leads/new/?contact=%C2%B3&account=%C2%B3",
+        "/tasks/new/?account=%C2%B3",
+        "/buying-groups/new/?account=%C2%B3",
+    ],
+)
+def test_digits_int_refuses_in_page_parameters_are_not_a_500(client, admin, path):
+    """str.isdigit() admits "³", which int() refuses: the pages check with isdecimal()."""
+    client.force_login(admin)
+
+    assert client.get(path).status_code < 500

@@ -40,7 +40,7 @@ def contact_list(request):
         roles=BuyingRole.choices,
         legal_bases=Contact.LegalBasis.choices,
         filter_account=(
-            Account.objects.filter(pk=int(account_id)).first() if account_id.isdigit() else None
+            Account.objects.filter(pk=int(account_id)).first() if account_id.isdecimal() else None
         ),
         can_create=may_create(request.user, Contact),
     )
@@ -86,7 +86,7 @@ def contact_create(request):
         return redirect("accounts:contact_list")
     initial = None
     account_id = request.GET.get("account", "")
-    if request.method == "GET" and account_id.isdigit():
+    if request.method == "GET" and account_id.isdecimal():
         account = Account.objects.filter(pk=int(account_id)).first()
         if account:
             initial = {

@@ -25,11 +25,11 @@ def _dialog_subjects(request) -> tuple[Account | None, Contact | None]:
     account = contact = None
     account_id, contact_id = source.get("account", ""), source.get("contact", "")
     if account_id:
-        if not account_id.isdigit():
+        if not account_id.isdecimal():
             raise Http404(_("No such account."))
         account = get_object_or_404(Account, pk=int(account_id))
     if contact_id:
-        if not contact_id.isdigit():
+        if not contact_id.isdecimal():
             raise Http404(_("No such contact."))
         contact = get_object_or_404(Contact.objects.select_related("account"), pk=int(contact_id))
     if account is None and contact is None:

@@ -86,11 +86,11 @@ def lead_create(request):
     initial = {}
     if request.method == "GET":
         contact_id, account_id = request.GET.get("contact", ""), request.GET.get("account", "")
-        if contact_id.isdigit():
+        if contact_id.isdecimal():
             initial["contact"] = contact_input_value(
                 Contact.objects.filter(pk=int(contact_id)).first()
             )
-        if account_id.isdigit():
+        if account_id.isdecimal():
             initial["account"] = account_input_value(
                 Account.objects.filter(pk=int(account_id)).first()
             )

@@ -89,7 +89,7 @@ def opportunity_create(request):
         return redirect("accounts:opportunity_list")
     initial = {"currency": "USD", "amount": 0}
     account_id = request.GET.get("account", "")
-    if request.method == "GET" and account_id.isdigit():
+    if request.method == "GET" and account_id.isdecimal():
         initial["account"] = account_input_value(Account.objects.filter(pk=int(account_id)).first())
     form = _opportunity_form(request, initial=initial)
     done = form_submit(

@@ -80,7 +80,7 @@ def label_result(kind: str, data: dict, settings: dict) -> dict:
         if breakdown == "industry":
             labels.update({k: str(v) for k, v in Industry.choices})
         elif breakdown == "campaign_source":
-            ids = [int(r["group"]) for r in data["rows"] if (r["group"] or "").isdigit()]
+            ids = [int(r["group"]) for r in data["rows"] if (r["group"] or "").isdecimal()]
             labels.update(
                 {
                     str(pk): name

@@ -166,7 +166,7 @@ def _health_order(request) -> str:
 
 def _offset(request) -> int:
     raw = (request.GET.get("offset") or "0").strip()
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ApplicationError(_("offset must be a whole number."), field="offset")
     return int(raw)
 
@@ -241,11 +241,11 @@ def _upsell_params(request) -> tuple[str, int | None, int]:
     raw = (request.GET.get("product") or "").strip()
     product = None
     if raw:
-        if not raw.isdigit() or not Product.objects.filter(pk=int(raw)).exists():
+        if not raw.isdecimal() or not Product.objects.filter(pk=int(raw)).exists():
             raise ApplicationError(_("product must be a product id."), field="product")
         product = int(raw)
     raw_limit = (request.GET.get("limit") or "100").strip()
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
+    if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= 500:
         raise ApplicationError(_("limit must be between 1 and 500."), field="limit")
     return level, product, int(raw_limit)
 

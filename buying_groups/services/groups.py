@@ -77,7 +77,7 @@ def _resolve_stage(value) -> Stage:
     if isinstance(value, Stage):
         return value
     stage = Stage.objects.filter(key=str(value)).first()
-    if stage is None and str(value).isdigit():
+    if stage is None and str(value).isdecimal():
         stage = Stage.objects.filter(pk=int(value)).first()
     if stage is None:
         keys = ", ".join(Stage.objects.values_list("key", flat=True))

@@ -83,7 +83,9 @@ def _clean_header(data: dict, template: RoleTemplate | None) -> dict:
     if "solution_interest" in data:
         product = data["solution_interest"]
         if product not in (None, "") and not isinstance(product, Product):
-            product = Product.objects.filter(pk=product).first() if str(product).isdigit() else None
+            product = (
+                Product.objects.filter(pk=product).first() if str(product).isdecimal() else None
+            )
             if product is None:
                 raise ApplicationError("No such product.", field="solution_interest")
         out["solution_interest"] = product or None

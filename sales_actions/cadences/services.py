@@ -156,7 +156,7 @@ def _check_step(*, user: User, kind: str, day_offset, send_time, template_id, ti
             raise ApplicationError(_("An automatic email needs a template."), field="template")
         template = (
             EmailTemplate.objects.select_related("workspace").filter(pk=template_id).first()
-            if str(template_id).isdigit()
+            if str(template_id).isdecimal()
             else None
         )
         if template is None:

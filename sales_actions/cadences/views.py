@@ -216,7 +216,7 @@ def _source_label(params) -> str:
 
 
 def _int(value) -> int:
-    return int(value) if str(value).isdigit() else 0
+    return int(value) if str(value).isdecimal() else 0
 
 
 @login_required

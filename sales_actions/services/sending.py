@@ -186,7 +186,7 @@ def recipients_resolve(
 def template_sendable(*, user: User, template_id) -> EmailTemplate:
     template = (
         EmailTemplate.objects.select_related("workspace").filter(pk=template_id).first()
-        if str(template_id).isdigit()
+        if str(template_id).isdecimal()
         else None
     )
     if template is None:

@@ -106,7 +106,7 @@ def _send_workspaces(request, templates) -> tuple[list, int | None]:
             raise BadRequest(_("workspace: no approved email of yours is in that workspace."))
         return workspaces, chosen
     template_id = source.get("template", "")
-    if str(template_id).isdigit():
+    if str(template_id).isdecimal():
         found = templates.filter(pk=int(template_id)).values_list("workspace_id", flat=True)
         if found:
             return workspaces, found[0]

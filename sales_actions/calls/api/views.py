@@ -225,6 +225,6 @@ class CallStatusCallbackView(APIView):
         call = services.call_status_apply(
             provider=dialer.name,
             update=update,
-            call_pk=int(raw_pk) if raw_pk.isdigit() and len(raw_pk) < 19 else None,
+            call_pk=int(raw_pk) if raw_pk.isdecimal() and len(raw_pk) < 19 else None,
         )
         return Response({"call": call.pk, "status": call.status})

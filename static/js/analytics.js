@@ -291,12 +291,15 @@
     lines.forEach((l) => box.append(el("div", { text: l })));
     box.hidden = false;
   }
+  let runs = 0;  // only the latest run may draw: an older answer arriving late is dropped
   function run() {
     $("#an-errors").hidden = true;
     $("#an-status").textContent = t("Building…");
     const body = JSON.stringify(cleanSettings());
     const started = Date.now();
+    const mine = ++runs;
     const done = (data) => {
+      if (mine !== runs) return;
       result = data.data;
       $("#an-status").textContent = data.cached ? t("from cache") : data.elapsed_ms ? data.elapsed_ms + " ms" : Math.round((Date.now() - started) / 100) / 10 + " s";
       $("#an-export").href = boot.urls.export + "?settings=" + encodeURIComponent(body);
@@ -306,6 +309,7 @@
     const poll = (url) => fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => r.json().then((data) => ({ code: r.status, data: data })))
       .then(({ code, data }) => {
+        if (mine !== runs) return;
         if (code === 202) {
           $("#an-status").textContent = t("Running in a worker…") + " " + Math.round((Date.now() - started) / 1000) + " s";
           setTimeout(() => poll(url), 1000);
@@ -389,7 +393,8 @@
     const byId = Object.fromEntries(settings.nodes.map((n) => [n.id, n]));
     const data = nodes.map((n) => {
       const s = byId[n.id];
-      const xy = (s && s.x !== null && s.x !== undefined) ? [s.x, s.y] : pos[n.id];
+      // A node the editor no longer has (its result is being rebuilt) sits at the origin.
+      const xy = (s && s.x !== null && s.x !== undefined) ? [s.x, s.y] : (pos[n.id] || [0, 0]);
       const line2 = single ? (n.date ? n.date.slice(0, 10) : t("not reached")) : fmt(n.entities) + " " + entitiesWord();
       const line3 = n.parent ? (single ? "" : pct(n.from_parent) + " " + t("of previous")) : "";
       return {

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from accounts.models import User
-from sales_actions.models import EmailTemplate, SalesEmail, SendBatch, TrackedLink
+from sales_actions.models import EmailTemplate, SalesEmail, SendBatch
 from sales_actions.rendering import (
     TokenError,
     context_for,
@@ -32,8 +32,9 @@ from sales_actions.services.sending import (
     SendResult,
     _addresses,
     _email_key,
-    _enqueue,
     _existing_result,
+    batch_result_finish,
+    batch_rows_store,
     consent_reason,
     recipients_resolve,
 )
@@ -181,22 +182,5 @@ def sales_email_send_personal(
         )
         if not created:
             return _existing_result(batch, user)
-        for row in rows:
-            row.batch = batch
-        SalesEmail.objects.bulk_create(rows, batch_size=500)
-        ids = dict(SalesEmail.objects.filter(batch=batch).values_list("idempotency_key", "pk"))
-        TrackedLink.objects.bulk_create(
-            [
-                TrackedLink(email_id=ids[k], position=position, url=url[:2000])
-                for k, urls in links_by_key.items()
-                for position, url in enumerate(urls)
-            ],
-            batch_size=1000,
-        )
-        email_ids = [ids[row.idempotency_key] for row in rows]
-        transaction.on_commit(lambda: _enqueue(email_ids))
-    by_contact = {row.contact_id: ids[row.idempotency_key] for row in rows}
-    for entry in result.queued:
-        entry["sales_email_id"] = by_contact[entry["contact_id"]]
-    result.batch = batch
-    return result
+        ids = batch_rows_store(batch=batch, rows=rows, links_by_key=links_by_key)
+    return batch_result_finish(result=result, batch=batch, rows=rows, ids=ids)

@@ -360,20 +360,32 @@ def sales_email_send(
                 for f in files
             ]
         )
-        for row in rows:
-            row.batch = batch
-        SalesEmail.objects.bulk_create(rows, batch_size=500)
-        ids = dict(SalesEmail.objects.filter(batch=batch).values_list("idempotency_key", "pk"))
-        TrackedLink.objects.bulk_create(
-            [
-                TrackedLink(email_id=ids[k], position=position, url=url[:2000])
-                for k, urls in links_by_key.items()
-                for position, url in enumerate(urls)
-            ],
-            batch_size=1000,
-        )
-        email_ids = [ids[row.idempotency_key] for row in rows]
-        transaction.on_commit(lambda: _enqueue(email_ids))
+        ids = batch_rows_store(batch=batch, rows=rows, links_by_key=links_by_key)
+    return batch_result_finish(result=result, batch=batch, rows=rows, ids=ids)
+
+
+def batch_rows_store(*, batch, rows: list, links_by_key: dict) -> dict[str, int]:
+    """Store a new batch's outbox rows and tracked links (inside the caller's transaction)
+    and hand them to workers after commit; the rows' ids by idempotency key."""
+    for row in rows:
+        row.batch = batch
+    SalesEmail.objects.bulk_create(rows, batch_size=500)
+    ids = dict(SalesEmail.objects.filter(batch=batch).values_list("idempotency_key", "pk"))
+    TrackedLink.objects.bulk_create(
+        [
+            TrackedLink(email_id=ids[k], position=position, url=url[:2000])
+            for k, urls in links_by_key.items()
+            for position, url in enumerate(urls)
+        ],
+        batch_size=1000,
+    )
+    email_ids = [ids[row.idempotency_key] for row in rows]
+    transaction.on_commit(lambda: _enqueue(email_ids))
+    return ids
+
+
+def batch_result_finish(*, result, batch, rows: list, ids: dict[str, int]):
+    """Name each queued recipient's sales email in the result of a send."""
     by_contact = {row.contact_id: ids[row.idempotency_key] for row in rows}
     for entry in result.queued:
         entry["sales_email_id"] = by_contact[entry["contact_id"]]

@@ -33,6 +33,7 @@ from sales_actions.services.sending import (
     _addresses,
     _email_key,
     _existing_result,
+    batch_get_or_create,
     batch_result_finish,
     batch_rows_store,
     consent_reason,
@@ -167,18 +168,16 @@ def sales_email_send_personal(
         )
         links_by_key[email_key] = links_find(rendered) if contact.follow_email else []
     with transaction.atomic():
-        batch, created = SendBatch.objects.get_or_create(
+        batch, created = batch_get_or_create(
             key=key,
-            defaults={
-                "template": None,
-                "sender": user,
-                "cc": cc,
-                "bcc": bcc,
-                "personal_note": "",
-                "queued_count": len(rows),
-                "skipped": result.skipped,
-                "created_at": now,
-            },
+            template=None,
+            user=user,
+            cc=cc,
+            bcc=bcc,
+            personal_note="",
+            rows=rows,
+            result=result,
+            now=now,
         )
         if not created:
             return _existing_result(batch, user)

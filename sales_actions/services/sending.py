@@ -333,18 +333,16 @@ def sales_email_send(
         )
         links_by_key[email_key] = links_find(rendered) if contact.follow_email else []
     with transaction.atomic():
-        batch, created = SendBatch.objects.get_or_create(
+        batch, created = batch_get_or_create(
             key=key,
-            defaults={
-                "template": template,
-                "sender": user,
-                "cc": cc,
-                "bcc": bcc,
-                "personal_note": personal_note,
-                "queued_count": len(rows),
-                "skipped": result.skipped,
-                "created_at": now,
-            },
+            template=template,
+            user=user,
+            cc=cc,
+            bcc=bcc,
+            personal_note=personal_note,
+            rows=rows,
+            result=result,
+            now=now,
         )
         if not created:  # a concurrent request with the same key won the race
             return _existing_result(batch, user)
@@ -362,6 +360,26 @@ def sales_email_send(
         )
         ids = batch_rows_store(batch=batch, rows=rows, links_by_key=links_by_key)
     return batch_result_finish(result=result, batch=batch, rows=rows, ids=ids)
+
+
+def batch_get_or_create(
+    *, key, template, user, cc, bcc, personal_note, rows: list, result, now
+) -> tuple:
+    """The send batch of this idempotency key: (batch, created). A repeated request finds
+    the batch the first one made."""
+    return SendBatch.objects.get_or_create(
+        key=key,
+        defaults={
+            "template": template,
+            "sender": user,
+            "cc": cc,
+            "bcc": bcc,
+            "personal_note": personal_note,
+            "queued_count": len(rows),
+            "skipped": result.skipped,
+            "created_at": now,
+        },
+    )
 
 
 def batch_rows_store(*, batch, rows: list, links_by_key: dict) -> dict[str, int]:

@@ -7,6 +7,7 @@ Grouped by domain in this package; every public name is re-exported here, so
 
 from .activities import Activity
 from .consent import CONTACT_SOURCES, ConsentChange
+from .hub_events import HubEvent
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
 from .marketing import Campaign, Industry, Product
@@ -50,6 +51,7 @@ __all__ = [
     "Contact",
     "ContactAccount",
     "CurrencyRate",
+    "HubEvent",
     "IdempotencyKey",
     "ImportJob",
     "Industry",

@@ -10,6 +10,7 @@ from .consent import CONTACT_SOURCES, ConsentChange
 from .hub_events import HubEvent
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
+from .lifecycle import DisqualifyReason, LeadStatusChange
 from .marketing import Campaign, Industry, Product
 from .money import CurrencyRate
 from .records import (
@@ -23,6 +24,7 @@ from .records import (
     Opportunity,
     OpportunityContactRole,
     OpportunityStageChange,
+    RelationshipType,
     buying_roles_from_mask,
     buying_roles_to_mask,
 )
@@ -51,17 +53,20 @@ __all__ = [
     "Contact",
     "ContactAccount",
     "CurrencyRate",
+    "DisqualifyReason",
     "HubEvent",
     "IdempotencyKey",
     "ImportJob",
     "Industry",
     "Lead",
+    "LeadStatusChange",
     "Note",
     "Opportunity",
     "OpportunityContactRole",
     "OpportunityStageChange",
     "Product",
     "RecommendationDismissal",
+    "RelationshipType",
     "TargetOptOut",
     "TargetingRule",
     "Task",

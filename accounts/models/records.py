@@ -6,9 +6,22 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .marketing import Campaign, Industry, Product
 from .users import User
+
+
+class RelationshipType(models.TextChoices):
+    """What a contact or an account is to us (Dynamics' relationship type)."""
+
+    CUSTOMER = "customer", _("Customer")
+    PROSPECT = "prospect", _("Prospect")
+    PARTNER = "partner", _("Partner")
+    SUPPLIER = "supplier", _("Supplier")
+    VENDOR = "vendor", _("Vendor")
+    SPEAKER = "speaker", _("Speaker")
+    SPONSOR = "sponsor", _("Sponsor")
 
 
 class Account(models.Model):
@@ -35,6 +48,9 @@ class Account(models.Model):
     is_target = models.BooleanField(default=False)
     target_since = models.DateTimeField(null=True, blank=True)
     target_source = models.CharField(max_length=10, choices=TargetSource.choices, blank=True)
+    relationship_type = models.CharField(
+        _("relationship type"), max_length=12, choices=RelationshipType.choices, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -45,6 +61,7 @@ class Account(models.Model):
             models.Index(Lower("name"), name="account_lower_name"),
             models.Index(fields=["owner", "name"], name="account_owner_name"),
             models.Index(fields=["industry"], name="account_industry"),
+            models.Index(fields=["relationship_type"], name="account_relationship"),
             # Keyset orderings of the accounts list and API (the id breaks ties).
             models.Index(fields=["name", "id"], name="account_name_id"),
             models.Index(fields=["fit_score", "id"], name="account_fit_id"),
@@ -139,6 +156,9 @@ class Contact(models.Model):
     consent_level = models.CharField(
         max_length=16, choices=ConsentLevel.choices, default=ConsentLevel.NONE
     )
+    relationship_type = models.CharField(
+        _("relationship type"), max_length=12, choices=RelationshipType.choices, blank=True
+    )
     is_minor = models.BooleanField(default=False)
     guardian = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="wards"
@@ -159,6 +179,7 @@ class Contact(models.Model):
             models.Index(fields=["account", "buying_roles_mask"], name="contact_account_roles"),
             models.Index(fields=["last_name", "first_name"], name="contact_name"),
             models.Index(fields=["owner"], name="contact_owner"),
+            models.Index(fields=["relationship_type"], name="contact_relationship"),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +239,10 @@ class Lead(models.Model):
     )
     source_campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_leads"
+    )
+    # The deal this lead was converted into (accounts.lifecycle.services.lead_convert).
+    opportunity = models.OneToOneField(
+        "Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="lead"
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

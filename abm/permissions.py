@@ -167,6 +167,18 @@ def may_manage_group(user, group) -> bool:
     return may_manage_account_groups(user, group.account)
 
 
+def may_read_record_insights(user, owner) -> bool:
+    """The insights of a record (its people's engagement week by week, their cadences and
+    tasks, their marketing KPIs), given the record's owner (a user or None): admins and
+    marketers read every record's; a sales rep reads those of records they own, their team
+    owns, or nobody owns. Elsewhere the API answers 404 and the panel says whose they are."""
+    if not is_signed_in(user):
+        return False
+    if may_manage_marketing(user) or owner is None or owner.pk == user.pk:
+        return True
+    return user.team_id is not None and owner.team_id == user.team_id
+
+
 def may_edit_email_template(user, template) -> bool:
     """Approvers edit any template; everybody else only their own."""
     return may_approve_emails(user) or (is_signed_in(user) and template.owner_id == user.pk)

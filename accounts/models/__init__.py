@@ -38,6 +38,7 @@ from .targets import (
 )
 from .tasks import Task
 from .users import Team, User
+from .webforms import WebForm, WebFormSubmission
 
 __all__ = [
     "BUYING_ROLE_BITS",
@@ -72,6 +73,8 @@ __all__ = [
     "Task",
     "Team",
     "User",
+    "WebForm",
+    "WebFormSubmission",
     "buying_roles_from_mask",
     "buying_roles_to_mask",
 ]

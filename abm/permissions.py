@@ -234,6 +234,11 @@ def may_see_all_tasks(user) -> bool:
     return may_manage_marketing(user)
 
 
+def may_manage_webforms(user) -> bool:
+    """Build, change and deactivate hosted marketing forms and read their submissions."""
+    return may_manage_marketing(user)
+
+
 def may_manage_call_outcomes(user) -> bool:
     """Edit the list of call outcomes reps choose from when they log a call."""
     return is_admin(user)
@@ -260,6 +265,7 @@ USER_PREDICATES = {
         may_record_activity_as_others,
         may_choose_owner,
         may_manage_call_outcomes,
+        may_manage_webforms,
         may_see_all_tasks,
         may_see_all_cadences,
     )

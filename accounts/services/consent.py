@@ -96,10 +96,21 @@ def contact_opt_outs(*, contact_ids: Iterable[int], fields: Iterable[str] = CONS
 
 
 def _reversal_check(
-    *, user: User | None, source: str, reason: str, reversed_changes: list[ConsentChange]
+    *,
+    user: User | None,
+    source: str,
+    reason: str,
+    reversed_changes: list[ConsentChange],
+    confirmed_by_contact: bool = False,
 ) -> None:
-    """Turning a contact's own opt-out back on: a stated reason, never a rep, never an import."""
+    """Turning a contact's own opt-out back on: a stated reason, never a rep, never an import.
+
+    ``confirmed_by_contact``: the contact themselves asked for it and proved it is them (the
+    signed confirmation link of a form's double opt-in, sent to their address).
+    """
     if not reversed_changes:
+        return
+    if confirmed_by_contact and user is None and source != Source.IMPORT:
         return
     first = reversed_changes[0]
     if source == Source.IMPORT:
@@ -138,11 +149,13 @@ def contact_consent_update(
     user: User | None = None,
     reason: str = "",
     sales_email_id: int | None = None,
+    confirmed_by_contact: bool = False,
 ) -> list[ConsentChange]:
     """Change consent fields of one contact at once; every change kept with who and why.
 
-    ``user`` is None when the contact acted themselves (an unsubscribe). Fields that do
-    not change write nothing.
+    ``user`` is None when the contact acted themselves (an unsubscribe, a hosted form).
+    Fields that do not change write nothing. ``confirmed_by_contact`` (with no user): the
+    contact proved it is them through a signed link, so their own opt-out may be reversed.
     """
     reason = consent_changes_check(changes=changes, source=source, reason=reason)
     if user is not None and not may_write(user, contact):
@@ -173,6 +186,7 @@ def contact_consent_update(
             reversed_changes=[
                 opt_outs[(contact.pk, f)] for f in turned_on if (contact.pk, f) in opt_outs
             ],
+            confirmed_by_contact=confirmed_by_contact,
         )
         Contact.objects.filter(pk=contact.pk).update(**changed, updated_at=now)
         rows = ConsentChange.objects.bulk_create(

@@ -28,6 +28,7 @@ from .records import (
     buying_roles_from_mask,
     buying_roles_to_mask,
 )
+from .scoring import LeadScore, LeadScoreDay, LeadScoreDirty, ScoringModel, ScoringRule
 from .targets import (
     TARGET_SORT_COLUMNS,
     AccountRollup,
@@ -60,6 +61,9 @@ __all__ = [
     "ImportJob",
     "Industry",
     "Lead",
+    "LeadScore",
+    "LeadScoreDay",
+    "LeadScoreDirty",
     "LeadStatusChange",
     "Note",
     "Opportunity",
@@ -68,6 +72,8 @@ __all__ = [
     "Product",
     "RecommendationDismissal",
     "RelationshipType",
+    "ScoringModel",
+    "ScoringRule",
     "TargetOptOut",
     "TargetingRule",
     "Task",

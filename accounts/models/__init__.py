@@ -40,8 +40,12 @@ from .targets import (
 from .tasks import Task
 from .users import Team, User
 from .webforms import WebForm, WebFormSubmission
+from .webhooks import WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "WEBHOOK_EVENT_TYPES",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "BUYING_ROLE_BITS",
     "CONTACT_SOURCES",
     "TARGET_SORT_COLUMNS",

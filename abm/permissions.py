@@ -154,6 +154,18 @@ def may_write(user, obj) -> bool:
     return owner_id is not None and owner_id == user.id
 
 
+def may_work_lead(user, lead) -> bool:
+    """Move a lead through its lifecycle (accept, convert, return to marketing,
+    disqualify): marketing works every lead; anybody else the leads they may write (a
+    sales rep: their own)."""
+    return may_manage_marketing(user) or may_write(user, lead)
+
+
+def may_manage_disqualify_reasons(user) -> bool:
+    """Edit the list of reasons a lead can be disqualified for."""
+    return is_admin(user)
+
+
 def may_manage_account_groups(user, account) -> bool:
     """Create and change the buying groups of this account: marketing, or its owner."""
     if not is_signed_in(user):
@@ -265,6 +277,7 @@ USER_PREDICATES = {
         may_record_activity_as_others,
         may_choose_owner,
         may_manage_call_outcomes,
+        may_manage_disqualify_reasons,
         may_manage_webforms,
         may_see_all_tasks,
         may_see_all_cadences,

@@ -256,6 +256,12 @@ def may_manage_call_outcomes(user) -> bool:
     return is_admin(user)
 
 
+def may_manage_webhooks(user) -> bool:
+    """Create, change and delete webhook subscriptions, read their delivery logs, replay
+    and ping: admins (integrators sign in as admins or use an admin's API token)."""
+    return is_admin(user)
+
+
 # Predicates about the user alone: templates read them as ``perms_hub.<name>``.
 USER_PREDICATES = {
     fn.__name__: fn
@@ -281,6 +287,7 @@ USER_PREDICATES = {
         may_manage_webforms,
         may_see_all_tasks,
         may_see_all_cadences,
+        may_manage_webhooks,
     )
 }
 
@@ -349,4 +356,11 @@ MayManageTargetingRules = predicate_permission(
     may_manage_targeting_rules,
     _("Only marketers and admins can manage targeting rules."),
     name="MayManageTargetingRules",
+)
+
+
+MayManageWebhooks = predicate_permission(
+    may_manage_webhooks,
+    _("Only admins can manage webhooks."),
+    name="MayManageWebhooks",
 )

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tasks/", include("sales_actions.worklist.urls")),
     path("cadences/", include("sales_actions.cadences.urls")),
     path("calls/", include("sales_actions.calls.urls")),
+    path("insights/", include("sales_actions.insights.urls")),
     path("analytics/", include("analytics.urls")),
     path("", include("accounts.urls")),
 ]

@@ -38,6 +38,17 @@ class SalesActionsConfig(AppConfig):
             refresh_on=("taskCreated", "taskChanged", "callLogged"),
         )
 
+        # Insights: engagement velocity, upcoming cadences and tasks, at the top.
+        for record in ("contact", "account", "opportunity"):
+            panel_register(
+                record=record,
+                key="insights",
+                title=_("Insights"),
+                url_name=f"insights:{record}_panel",
+                order=5,
+                refresh_on=("taskCreated", "taskChanged", "cadenceChanged", "callLogged"),
+            )
+
         from abm.context_processors import nav_badge_register
         from sales_actions.worklist.selectors import tasks_overdue_count
 

@@ -15,6 +15,7 @@ from accounts.models import (
     Lead,
     Opportunity,
     Product,
+    RelationshipType,
     Team,
     User,
 )
@@ -33,10 +34,23 @@ class AccountFilter(HubFilterSet):
     fit_score_max = django_filters.NumberFilter(field_name="fit_score", lookup_expr="lte")
     domain = django_filters.CharFilter(lookup_expr="iexact")
     parent = IdFilter(field_name="parent_id")
+    relationship_type = django_filters.MultipleChoiceFilter(
+        choices=RelationshipType.choices, label="Relationship type"
+    )
 
     class Meta:
         model = Account
-        fields = ["q", "industry", "owner", "team", "is_target", "country", "domain", "parent"]
+        fields = [
+            "q",
+            "industry",
+            "owner",
+            "team",
+            "is_target",
+            "country",
+            "domain",
+            "parent",
+            "relationship_type",
+        ]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -57,6 +71,9 @@ class ContactFilter(HubFilterSet):
     allow_bulk_email = StrictBooleanFilter()
     legal_basis = django_filters.ChoiceFilter(choices=Contact.LegalBasis.choices)
     email = django_filters.CharFilter(lookup_expr="iexact")
+    relationship_type = django_filters.MultipleChoiceFilter(
+        choices=RelationshipType.choices, label="Relationship type"
+    )
 
     class Meta:
         model = Contact
@@ -68,6 +85,7 @@ class ContactFilter(HubFilterSet):
             "allow_bulk_email",
             "legal_basis",
             "email",
+            "relationship_type",
         ]
 
     def filter_q(self, queryset, name, value):

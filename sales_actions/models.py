@@ -107,6 +107,14 @@ class SendBatch(models.Model):
     personal_note = models.TextField(blank=True)
     queued_count = models.PositiveIntegerField(default=0)
     skipped = models.JSONField(default=list, blank=True)
+    # A marketing send to a subscription list reaches only the list's members.
+    subscription_list = models.ForeignKey(
+        "accounts.SubscriptionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,7 +6,8 @@ Grouped by domain in this package; every public name is re-exported here, so
 """
 
 from .activities import Activity
-from .consent import CONTACT_SOURCES, ConsentChange
+from .consent import CONTACT_SOURCES, SUBSCRIPTION_FIELD, ConsentChange
+from .gdpr import ErasureRecord
 from .hub_events import HubEvent
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
@@ -29,6 +30,7 @@ from .records import (
     buying_roles_to_mask,
 )
 from .scoring import LeadScore, LeadScoreDay, LeadScoreDirty, ScoringModel, ScoringRule
+from .subscriptions import SubscriptionList, SubscriptionMembership
 from .targets import (
     TARGET_SORT_COLUMNS,
     AccountRollup,
@@ -48,6 +50,7 @@ __all__ = [
     "WebhookSubscription",
     "BUYING_ROLE_BITS",
     "CONTACT_SOURCES",
+    "SUBSCRIPTION_FIELD",
     "TARGET_SORT_COLUMNS",
     "Account",
     "AccountRollup",
@@ -59,6 +62,7 @@ __all__ = [
     "Contact",
     "ContactAccount",
     "CurrencyRate",
+    "ErasureRecord",
     "DisqualifyReason",
     "HubEvent",
     "IdempotencyKey",
@@ -75,6 +79,8 @@ __all__ = [
     "OpportunityStageChange",
     "Product",
     "RecommendationDismissal",
+    "SubscriptionList",
+    "SubscriptionMembership",
     "RelationshipType",
     "ScoringModel",
     "ScoringRule",

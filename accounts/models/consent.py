@@ -27,6 +27,8 @@ class ConsentChange(models.Model):
         FORM = "form", _("Contact form")
         API = "api", _("API")
         IMPORT = "import", _("CSV import")
+        SUBSCRIPTION_CENTRE = "subscription_centre", _("Subscription centre")
+        ERASURE = "erasure", _("GDPR erasure")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_changes")
     field = models.CharField(max_length=30)
@@ -43,6 +45,15 @@ class ConsentChange(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # For field "subscription": the list joined or left (its name kept if it is deleted).
+    subscription_list = models.ForeignKey(
+        "accounts.SubscriptionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_changes",
+    )
+    list_name = models.CharField(max_length=120, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -59,6 +70,8 @@ class ConsentChange(models.Model):
 
     @property
     def field_label(self) -> str:
+        if self.field == SUBSCRIPTION_FIELD:
+            return str(_("List “%(name)s”") % {"name": self.list_name or "?"})
         return str(FIELD_LABELS.get(self.field, self.field))
 
     @property
@@ -73,12 +86,18 @@ CONTACT_SOURCES = frozenset(
         ConsentChange.Source.ONE_CLICK,
         ConsentChange.Source.UNSUBSCRIBE_PAGE,
         ConsentChange.Source.MAILTO,
+        ConsentChange.Source.SUBSCRIPTION_CENTRE,
     }
 )
+# The ConsentChange.field of a subscription-list join or leave.
+SUBSCRIPTION_FIELD = "subscription"
 # The consent fields as the contact page names them.
 FIELD_LABELS = {
     "allow_email": _("Email"),
     "allow_bulk_email": _("Bulk (marketing) email"),
     "allow_prefill": _("Form prefill"),
-    "follow_email": _("Follow email"),
+    # Dynamics' "Follow email" has no effect on tracking; in this hub it is the contact's
+    # consent to open and click tracking, and named so.
+    "follow_email": _("Open and click tracking"),
+    "guardian_consent": _("Guardian consent (minor)"),
 }

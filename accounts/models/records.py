@@ -163,6 +163,10 @@ class Contact(models.Model):
     guardian = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="wards"
     )
+    # A minor gets marketing email only with this recorded (accounts.services.consent).
+    guardian_consent = models.BooleanField(
+        default=False, help_text="The guardian consented to marketing email for this minor."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -20,7 +20,9 @@ NAV_ITEMS = [
     (_("Cadences"), "cadences:list", "/cadences/", None),
     (_("Calls"), "calls:call_list", "/calls/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),
+    (_("Forms"), "webforms:list", "/forms/", permissions.may_manage_webforms),
     (_("Import"), "accounts:import", "/import/", permissions.may_import),
+    (_("Webhooks"), "webhooks:list", "/webhooks/", permissions.may_manage_webhooks),
 ]
 
 

@@ -27,7 +27,11 @@ urlpatterns = [
     path("cadences/", include("sales_actions.cadences.urls")),
     path("calls/", include("sales_actions.calls.urls")),
     path("insights/", include("sales_actions.insights.urls")),
+    path("marketing-insights/", include("analytics.marketing.urls")),
     path("analytics/", include("analytics.urls")),
+    path("forms/", include("accounts.webforms.urls")),
+    path("f/", include("accounts.webforms.public_urls")),
+    path("webhooks/", include("accounts.webhooks.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -1,5 +1,12 @@
 """API routes of the accounts app, gathered from each area's module."""
 
 from accounts.api import imports, money, records, targets
+from accounts.webhooks import api as webhooks
 
-urlpatterns = records.urlpatterns + imports.urlpatterns + targets.urlpatterns + money.urlpatterns
+urlpatterns = (
+    records.urlpatterns
+    + imports.urlpatterns
+    + targets.urlpatterns
+    + money.urlpatterns
+    + webhooks.urlpatterns
+)

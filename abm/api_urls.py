@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("sales_actions.api.urls")),
     path("", include("sales_actions.worklist.api")),
     path("", include("sales_actions.insights.api")),
+    path("", include("analytics.marketing.api")),
     path("", include("analytics.api.urls")),
 ]

@@ -396,6 +396,44 @@ BUYING_GROUP_DEBOUNCE_SECONDS = env.float("BUYING_GROUP_DEBOUNCE_SECONDS", defau
 BUYING_GROUP_RECOMPUTE_CHUNK = env.int("BUYING_GROUP_RECOMPUTE_CHUNK", default=50000)
 # AI summaries: any OpenAI-compatible chat-completions endpoint; unset = built-in summaries.
 LLM_API_URL = env("LLM_API_URL", default="")
+# Best bets (sales_actions/bestbets): the ranking's formula, explained in its README section.
+# Moments are the activities that make a person worth a call now: an activity type, and
+# optionally words one of its URL or subject must contain (case-insensitive).
+BEST_BETS = {
+    "window_days": 30,
+    "half_life_days": 7.0,
+    "engagement_weights": {
+        "email_replied": 10,
+        "meeting": 8,
+        "event_attended": 7,
+        "form_submitted": 6,
+        "call": 5,
+        "document_viewed": 4,
+        "email_clicked": 3,
+        "event_registered": 3,
+        "web_visit": 2,
+        "email_opened": 1,
+    },
+    "moment_days": 14,
+    "moment_half_life_days": 3.0,
+    "moments": [
+        {"key": "replied", "type": "email_replied", "points": 15},
+        {"key": "pricing", "type": "web_visit", "contains": ["pricing"], "points": 12},
+        {"key": "event", "type": "event_attended", "points": 10},
+        {"key": "form", "type": "form_submitted", "points": 10},
+    ],
+    "role_points": {
+        "decision_maker": 6,
+        "budget_holder": 5,
+        "champion": 5,
+        "influencer": 3,
+        "end_user": 1,
+    },
+    "intent_points": {"open_lead": 4, "open_deal": 3, "target_account": 3},
+    "acted_factor": 0.4,
+    "scale": 30.0,
+    "debounce_seconds": 1.0,
+}
 LLM_API_KEY = env("LLM_API_KEY", default="")
 LLM_MODEL = env("LLM_MODEL", default="gpt-4o-mini")
 LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)

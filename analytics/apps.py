@@ -21,3 +21,17 @@ class AnalyticsConfig(AppConfig):
         changes_register(health_changes_listener)
         # Marketing impact: a deal created or won gets its attribution shares.
         changes_register(credits_changes_listener)
+
+        # Marketing insights: KPIs of people's marketing interactions on record pages.
+        from django.utils.translation import gettext_lazy as _
+
+        from abm.panels import panel_register
+
+        for record in ("contact", "account", "lead"):
+            panel_register(
+                record=record,
+                key="marketing_insights",
+                title=_("Marketing insights"),
+                url_name=f"marketing_insights:{record}_panel",
+                order=6,
+            )

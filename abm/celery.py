@@ -78,6 +78,16 @@ app.conf.beat_schedule = {
         "task": "accounts.rollups_refresh_stale_schedule_task",
         "schedule": 60.0,
     },
+    # The hub event stream: each commit that wrote events queues a dispatch; this is the
+    # catch-up after a broker outage, and the daily prune of old dispatched events.
+    "hub-events-dispatch": {
+        "task": "accounts.hub_events_dispatch_task",
+        "schedule": 15.0,
+    },
+    "hub-events-prune": {
+        "task": "accounts.hub_events_prune_task",
+        "schedule": 24 * 3600.0,
+    },
     "import-jobs-requeue": {
         "task": "accounts.import_jobs_requeue_task",
         "schedule": 60.0,

@@ -222,6 +222,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # none ran for HEALTH_WORKER_STALE_SECONDS.
 HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=15.0)
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=90)
+# The hub event stream (accounts.HubEvent): dispatched events older than this are pruned.
+HUB_EVENTS_KEEP_DAYS = env.int("HUB_EVENTS_KEEP_DAYS", default=400)
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://var/outbox")

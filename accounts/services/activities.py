@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import may_create, may_delete_activities, may_record_activity_as_others
-from accounts.models import Activity, Campaign, Contact, User
+from accounts.models import Activity, Campaign, Contact, HubEvent, User
 from accounts.services.changes import changes_notify
+from accounts.services.hub_events import HubEventInput, hub_events_emit_bulk
 
 T = Activity.Type
 
@@ -187,6 +188,46 @@ def _build(item: ActivityInput, account_id: int | None, now: datetime) -> Activi
     )
 
 
+def activity_hub_events(
+    activities: Sequence[Activity], *, owner_id: int | None = None
+) -> list[HubEventInput]:
+    """The hub events of newly recorded activities: ``activity.recorded`` for each, and
+    ``form.submitted`` for a form submission (the live feed and webhooks read them)."""
+    events = []
+    for activity in activities:
+        payload = {
+            "activity": activity.pk,
+            "type": activity.type,
+            "initiated_by": activity.initiated_by,
+            "channel": activity.channel,
+            "campaign": activity.campaign_id,
+            "user": activity.user_id,
+            "content_type": activity.content_type,
+            "subject": activity.subject,
+            "url": activity.url,
+            "metadata": activity.metadata or {},
+        }
+        kinds = [HubEvent.Kind.ACTIVITY_RECORDED]
+        if activity.type == T.FORM_SUBMITTED:
+            kinds.append(HubEvent.Kind.FORM_SUBMITTED)
+        events.extend(
+            HubEventInput(
+                kind=kind,
+                subject_type="contact",
+                subject_id=activity.contact_id,
+                contact_id=activity.contact_id,
+                account_id=activity.account_id,
+                owner_id=owner_id,
+                actor_id=activity.user_id if activity.initiated_by == "user" else None,
+                payload=payload,
+                occurred_at=activity.occurred_at,
+                is_bot=activity.is_bot,
+            )
+            for kind in kinds
+        )
+    return events
+
+
 def activity_record(
     *,
     contact: Contact,
@@ -229,6 +270,7 @@ def activity_record(
     activity = _build(item, contact.account_id, timezone.now())
     with transaction.atomic():
         activity.save()
+        hub_events_emit_bulk(activity_hub_events([activity], owner_id=contact.owner_id))
         changes_notify(kind="activity", contact_ids={contact.pk}, account_ids={contact.account_id})
     return activity
 
@@ -320,6 +362,7 @@ def activities_record_bulk(
         )
     with transaction.atomic():
         created = Activity.objects.bulk_create(built, batch_size=500)
+        hub_events_emit_bulk(activity_hub_events(created))
         changes_notify(
             kind="activity",
             contact_ids={a.contact_id for a in built},

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import may_write
-from accounts.models import Account, AccountRollup, TargetOptOut, User
+from accounts.models import Account, AccountRollup, HubEvent, TargetOptOut, User
 from accounts.services.changes import changes_notify
+from accounts.services.hub_events import HubEventInput, hub_events_emit_bulk
 from accounts.services.rollups import rollups_refresh
 
 BULK_TARGET_MAX = 1000
@@ -63,6 +64,31 @@ def _sync_rollups(ids: list[int], *, is_target: bool) -> None:
             rollups_refresh(account_ids=missing)
 
 
+def _lock_ids(ids: list[int], *, is_target: bool) -> list[int]:
+    """The accounts among ``ids`` whose flag is ``is_target`` now, locked until commit, so
+    two requests never both report (and announce) the same change."""
+    return list(
+        Account.objects.select_for_update()
+        .filter(pk__in=ids, is_target=is_target)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _target_events(ids: list[int], *, kind: str, user: User | None, source: str) -> None:
+    hub_events_emit_bulk(
+        HubEventInput(
+            kind=kind,
+            subject_type="account",
+            subject_id=pk,
+            account_id=pk,
+            actor_id=user.pk if user else None,
+            payload={"account": pk, "source": source},
+        )
+        for pk in ids
+    )
+
+
 def accounts_mark_target(
     *, user: User | None, account_ids: Iterable, source: str = Account.TargetSource.MANUAL
 ) -> int:
@@ -72,9 +98,11 @@ def accounts_mark_target(
     ids = [a.pk for a in accounts]
     now = timezone.now()
     with transaction.atomic():
-        changed = Account.objects.filter(pk__in=ids, is_target=False).update(
+        became = _lock_ids(ids, is_target=False)
+        changed = Account.objects.filter(pk__in=became).update(
             is_target=True, target_since=now, target_source=source, updated_at=now
         )
+        _target_events(became, kind=HubEvent.Kind.TARGET_ADDED, user=user, source=source)
         if source == Account.TargetSource.MANUAL:
             # A person's choice outranks a rule's: remember it so rules never undo it.
             Account.objects.filter(pk__in=ids).update(target_source=source)
@@ -91,9 +119,11 @@ def accounts_unmark_target(*, user: User | None, account_ids: Iterable) -> int:
     ids = [a.pk for a in accounts]
     now = timezone.now()
     with transaction.atomic():
-        changed = Account.objects.filter(pk__in=ids, is_target=True).update(
+        stopped = _lock_ids(ids, is_target=True)
+        changed = Account.objects.filter(pk__in=stopped).update(
             is_target=False, target_since=None, target_source="", updated_at=now
         )
+        _target_events(stopped, kind=HubEvent.Kind.TARGET_REMOVED, user=user, source="")
         if user is not None:
             # A person's "not a target" outranks the rules, as their "target" does.
             TargetOptOut.objects.bulk_create(

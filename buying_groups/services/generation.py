@@ -13,10 +13,10 @@ from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import may_generate_buying_groups
 from abm.tasks import enqueue
 from accounts.filters import AccountFilter
-from accounts.models import Account, Contact, Product, User
+from accounts.models import Account, Contact, HubEvent, Product, User
 from buying_groups.conditions import role_for_contact
 from buying_groups.models import BuyingGroup, GenerationJob, Member, RoleTemplate
-from buying_groups.services.groups import default_stage
+from buying_groups.services.groups import default_stage, member_events
 from buying_groups.services.scores import groups_recompute
 
 logger = logging.getLogger(__name__)
@@ -204,6 +204,13 @@ def _run_chunk(job: GenerationJob, account_ids: list[int], roles, stage) -> None
                             Member(group=group, contact_id=c.pk, role=r, source=Member.Source.RULE)
                             for c, r in matched
                         ]
+                    )
+                    member_events(
+                        group,
+                        [(c.pk, r.pk) for c, r in matched],
+                        kind=HubEvent.Kind.BUYING_GROUP_MEMBER_ADDED,
+                        user=None,
+                        source=Member.Source.RULE,
                     )
             except IntegrityError:
                 # Someone created it meanwhile (or a twin run did): no duplicate.

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
 from abm.permissions import may_manage_account_groups, may_manage_group
-from accounts.models import Account, Contact, ContactAccount, Product, User
+from accounts.models import Account, Contact, ContactAccount, HubEvent, Product, User
+from accounts.services.hub_events import HubEventInput, hub_events_emit_bulk
 from buying_groups.models import (
     DEFAULT_STAGES,
     BuyingGroup,
@@ -239,6 +240,35 @@ def _check_roles(group: BuyingGroup, role_ids: set[int], field: str) -> None:
         )
 
 
+def member_events(
+    group: BuyingGroup,
+    contacts: Sequence[tuple[int, int | None]],
+    *,
+    kind: str,
+    user: User | None,
+    source: str = "",
+) -> None:
+    """Announce members added to or removed from ``group`` on the hub event stream, in the
+    caller's transaction; ``contacts`` are (contact id, role id) pairs."""
+    hub_events_emit_bulk(
+        HubEventInput(
+            kind=kind,
+            subject_type="buying_group",
+            subject_id=group.pk,
+            account_id=group.account_id,
+            contact_id=contact_id,
+            actor_id=user.pk if user else None,
+            payload={
+                "buying_group": group.pk,
+                "contact": contact_id,
+                "role": role_id,
+                "source": source,
+            },
+        )
+        for contact_id, role_id in contacts
+    )
+
+
 def buying_group_members_assign(
     *, user: User | None, group: BuyingGroup, items, source: str = Member.Source.MANUAL
 ) -> list[Member]:
@@ -281,6 +311,9 @@ def buying_group_members_assign(
             )
         except IntegrityError:
             raise ConflictError("A contact was added by someone else meanwhile.") from None
+        member_events(
+            group, pairs, kind=HubEvent.Kind.BUYING_GROUP_MEMBER_ADDED, user=user, source=source
+        )
         _touch(group)
         _refresh(group)
     return members
@@ -304,7 +337,14 @@ def buying_group_members_remove(*, user: User, group: BuyingGroup, contact_ids) 
                 f"Contact {sorted(ids - found)[0]} is not a member of this group.",
                 field="contact_ids",
             )
+        roles = dict(members.values_list("contact_id", "role_id"))
         Member.objects.filter(group=group, contact_id__in=ids).delete()
+        member_events(
+            group,
+            sorted(roles.items()),
+            kind=HubEvent.Kind.BUYING_GROUP_MEMBER_REMOVED,
+            user=user,
+        )
         _touch(group)
         _refresh(group)
     return len(ids)

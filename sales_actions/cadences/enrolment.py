@@ -16,6 +16,7 @@ from accounts.services import ActivityInput, activities_record_bulk
 from sales_actions.cadences.models import Cadence, Enrolment
 from sales_actions.cadences.schedule import business_time, step_due_at
 from sales_actions.cadences.services import _touch_schedule, cadence_rules
+from sales_actions.services.events import cadence_membership_events
 
 MAX_ENROL = 1000
 ES = Enrolment.Status
@@ -199,6 +200,7 @@ def enrolments_add(
 
 def _activities(user: User, cadence: Cadence, contact_ids: list[int], *, added: bool) -> None:
     kind = Activity.Type.CAMPAIGN_ADDED if added else Activity.Type.CAMPAIGN_REMOVED
+    cadence_membership_events(cadence, contact_ids, added=added, user=user)
     for start in range(0, len(contact_ids), 1000):
         activities_record_bulk(
             [

@@ -40,6 +40,7 @@ from sales_actions.rendering import (
     render_html,
     render_subject,
 )
+from sales_actions.services.events import cadence_step_events
 from sales_actions.services.sending import _enqueue as outbox_enqueue
 from sales_actions.services.sending import _personal_body, consent_reason
 
@@ -333,6 +334,7 @@ def _write(batch: _Batch, rows: list[Enrolment]) -> list[int]:
     # The unique idempotency key refuses a second run of a step: the transaction (and with
     # it the outbox rows) rolls back rather than send twice.
     StepRun.objects.bulk_create(batch.runs, batch_size=500)
+    cadence_step_events(batch.runs, contact_by_enrolment={e.pk: e.contact_id for e in rows})
     _enrolments_save(rows)
     return email_ids
 

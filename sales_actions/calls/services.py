@@ -26,6 +26,7 @@ from accounts.models import Activity, Contact, Opportunity, Task, User
 from accounts.services.activities import activity_record
 from sales_actions.calls.models import Call, CallOutcome
 from sales_actions.dialer import CallUpdate, DialerError, PlacedCall, dialer_get
+from sales_actions.services.events import call_logged_event
 
 MAX_DURATION_SECONDS = 24 * 3600
 # A call logged "in the future" is a typo; a few minutes cover clocks that disagree.
@@ -131,6 +132,7 @@ def call_activity_ensure(*, call: Call) -> Call:
             },
         )
         Call.objects.filter(pk=locked.pk).update(activity_id=activity.pk)
+        call_logged_event(locked, activity_id=activity.pk)
     call.activity_id = activity.pk
     return call
 

@@ -26,6 +26,7 @@ from accounts.services import ActivityInput, activities_record_bulk
 from accounts.services.activities import BULK_MAX
 from sales_actions.messages import message_build
 from sales_actions.models import BatchAttachment, SalesEmail
+from sales_actions.services.events import sales_email_events
 
 log = logging.getLogger(__name__)
 St = SalesEmail.Status
@@ -109,6 +110,7 @@ def sent_activities_record(*, email_ids=None, older_than=None) -> int:
         done = SalesEmail.objects.filter(pk__in=[e.pk for e in locked]).update(
             activity_recorded=True
         )
+        sales_email_events(locked, event="sent")
     return done
 
 

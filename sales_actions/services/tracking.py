@@ -22,6 +22,7 @@ from accounts.models import Activity, ConsentChange
 from accounts.services import activity_record
 from sales_actions.models import EmailEvent, SalesEmail, TrackedLink
 from sales_actions.services.consent import contact_unsubscribe
+from sales_actions.services.events import sales_email_events
 from sales_actions.signing import token_read
 
 E = EmailEvent.Type
@@ -138,6 +139,7 @@ def email_open_record(
             method=method.upper()[:8],
             activity_id=activity.pk,
         )
+        sales_email_events([email], event="open", is_bot=bool(reason))
         _refresh_counters(email.pk)
     return event
 
@@ -168,6 +170,7 @@ def email_click_record(
             is_bot=bool(reason),
             metadata=_metadata(email, link=link.position, bot_reason=reason),
         )
+        sales_email_events([email], event="click", is_bot=bool(reason), url=link.url[:1000])
         EmailEvent.objects.create(
             email=email,
             type=E.CLICK,
@@ -326,6 +329,7 @@ def email_inbound_record(*, raw: bytes) -> dict:
                 subject=subject or email.subject,
                 metadata=_metadata(email, inbound_message_id=inbound_id),
             ).pk
+            sales_email_events([email], event="reply")
         EmailEvent.objects.create(
             email=email,
             type=kind,

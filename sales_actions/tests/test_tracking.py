@@ -308,3 +308,28 @@ def test_unsubscribe_by_mailto(inbound, marketing):
     change = ConsentChange.objects.get(contact=contact)
     assert change.source == "mailto" and change.reason
     assert change.sales_email_id == SalesEmail.objects.get(contact=contact).pk
+
+
+def test_sales_email_facts_are_announced_on_the_hub_event_stream(inbound, sent):
+    """sent → opened (human and bot told apart) → clicked → replied: one event each,
+    about the person, for the rep who owns them; an auto-reply is not a reply."""
+    from accounts.models import HubEvent
+
+    K = HubEvent.Kind
+    Client().get(_urls("o")[0], HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.9")
+    Client().get(_urls("c")[0], HTTP_USER_AGENT="curl/8.0")
+    raw = REPLY.format(
+        to=sent.to_email, subject=sent.subject, in_reply_to=sent.message_id, references=""
+    )
+    _post(raw)
+    _post(raw)  # the gateway retrying: no second event
+    sales = HubEvent.objects.filter(kind__startswith="sales_email.").order_by("id")
+    assert [(e.kind, e.is_bot) for e in sales] == [
+        (K.SALES_EMAIL_SENT, False),
+        (K.SALES_EMAIL_OPENED, False),
+        (K.SALES_EMAIL_CLICKED, True),
+        (K.SALES_EMAIL_REPLIED, False),
+    ]
+    assert {e.contact_id for e in sales} == {sent.contact_id}
+    assert all(e.payload["sales_email"] == sent.pk for e in sales)
+    assert sales[2].payload["url"] == "https://example.com/guide?x=1"

@@ -28,7 +28,6 @@ urlpatterns = [
     path("calls/", include("sales_actions.calls.urls")),
     path("insights/", include("sales_actions.insights.urls")),
     path("marketing-insights/", include("analytics.marketing.urls")),
-    path("marketing-insights/", include("analytics.marketing.urls")),
     path("analytics/", include("analytics.urls")),
     path("forms/", include("accounts.webforms.urls")),
     path("f/", include("accounts.webforms.public_urls")),

@@ -249,3 +249,6 @@ from sales_actions.cadences.models import (  # noqa: E402, F401
 
 # The call log lives in its own module too.
 from sales_actions.calls.models import Call, CallOutcome  # noqa: E402, F401
+
+# The best-bets ranking and its dirty marks.
+from sales_actions.bestbets.models import BestBet, BestBetDirty  # noqa: E402, F401

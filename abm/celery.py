@@ -74,6 +74,16 @@ app.conf.beat_schedule = {
         "task": "accounts.rollups_refresh_dirty_task",
         "schedule": 15.0,
     },
+    # Best bets: the catch-up behind the debounced refresh each commit queues, and the
+    # hourly rebuild (points decay with time).
+    "bestbets-refresh-dirty": {
+        "task": "sales_actions.bestbets_refresh_dirty_task",
+        "schedule": 30.0,
+    },
+    "bestbets-rebuild": {
+        "task": "sales_actions.bestbets_rebuild_task",
+        "schedule": 3600.0,
+    },
     "target-rollups-refresh-stale-schedule": {
         "task": "accounts.rollups_refresh_stale_schedule_task",
         "schedule": 60.0,

@@ -87,3 +87,10 @@ class SalesActionsConfig(AppConfig):
                 order=18,
                 refresh_on=("callLogged",),
             )
+
+        # Best bets: a commit that touched people marks them for the ranking's worker.
+        from accounts.services.changes import changes_register
+        from sales_actions.bestbets import tasks as bestbets_tasks  # noqa: F401 - registers them
+        from sales_actions.bestbets.services import bestbets_changes_listener
+
+        changes_register(bestbets_changes_listener)

@@ -8,6 +8,7 @@ Grouped by domain in this package; every public name is re-exported here, so
 from .activities import Activity
 from .consent import CONTACT_SOURCES, SUBSCRIPTION_FIELD, ConsentChange
 from .gdpr import ErasureRecord
+from .events import EventRegistration, MarketingEvent
 from .hub_events import HubEvent
 from .idempotency import IdempotencyKey
 from .imports import ImportJob
@@ -64,11 +65,13 @@ __all__ = [
     "CurrencyRate",
     "ErasureRecord",
     "DisqualifyReason",
+    "EventRegistration",
     "HubEvent",
     "IdempotencyKey",
     "ImportJob",
     "Industry",
     "Lead",
+    "MarketingEvent",
     "LeadScore",
     "LeadScoreDay",
     "LeadScoreDirty",

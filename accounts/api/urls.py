@@ -1,6 +1,8 @@
 """API routes of the accounts app, gathered from each area's module."""
 
 from accounts.api import imports, money, records, targets
+from accounts.lifecycle import api as lifecycle
+from accounts.webforms import api as webforms
 from accounts.webhooks import api as webhooks
 
 urlpatterns = (
@@ -8,5 +10,7 @@ urlpatterns = (
     + imports.urlpatterns
     + targets.urlpatterns
     + money.urlpatterns
+    + lifecycle.urlpatterns
     + webhooks.urlpatterns
+    + webforms.urlpatterns
 )

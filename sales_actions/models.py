@@ -252,3 +252,6 @@ from sales_actions.calls.models import Call, CallOutcome  # noqa: E402, F401
 
 # The best-bets ranking and its dirty marks.
 from sales_actions.bestbets.models import BestBet, BestBetDirty  # noqa: E402, F401
+
+# The live feed's read cursor.
+from sales_actions.feed.models import FeedCursor  # noqa: E402, F401

@@ -108,6 +108,21 @@ app.conf.beat_schedule = {
     },
     # Buying groups: a safety net behind the debounced score flush each activity queues,
     # and the full set-based recompute (scores decay with time, not only with writes).
+    # Lead scores: the catch-up behind the debounced flush each activity queues, the
+    # qualification of leads that crossed their threshold, and the hourly full recompute
+    # (points decay and expire with time, not only with writes).
+    "lead-scores-flush": {
+        "task": "accounts.lead_scores_flush_task",
+        "schedule": 15.0,
+    },
+    "lead-scores-qualify": {
+        "task": "accounts.lead_scores_qualify_task",
+        "schedule": 60.0,
+    },
+    "lead-scores-recompute-all": {
+        "task": "accounts.lead_scores_recompute_all_task",
+        "schedule": 3600.0,
+    },
     "buying-groups-scores-flush": {
         "task": "buying_groups.scores_flush_task",
         "schedule": 15.0,

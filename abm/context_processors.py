@@ -13,6 +13,7 @@ NAV_ITEMS = [
     (_("Accounts"), "accounts:account_list", "/accounts/", None),
     (_("Contacts"), "accounts:contact_list", "/contacts/", None),
     (_("Leads"), "accounts:lead_list", "/leads/", None),
+    (_("Lead scoring"), "scoring:list", "/scoring/", permissions.may_manage_marketing),
     (_("Opportunities"), "accounts:opportunity_list", "/opportunities/", None),
     (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
     (_("Emails"), "sales_actions:template_list", "/emails/", None),

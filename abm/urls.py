@@ -29,6 +29,7 @@ urlpatterns = [
     path("insights/", include("sales_actions.insights.urls")),
     path("marketing-insights/", include("analytics.marketing.urls")),
     path("analytics/", include("analytics.urls")),
+    path("scoring/", include("accounts.scoring.urls")),
     path("forms/", include("accounts.webforms.urls")),
     path("f/", include("accounts.webforms.public_urls")),
     path("webhooks/", include("accounts.webhooks.urls")),

@@ -1,7 +1,6 @@
 """API routes of the accounts app, gathered from each area's module."""
 
 from accounts.api import imports, money, records, targets
-from accounts.lifecycle import api as lifecycle
 from accounts.webforms import api as webforms
 from accounts.webhooks import api as webhooks
 
@@ -10,7 +9,6 @@ urlpatterns = (
     + imports.urlpatterns
     + targets.urlpatterns
     + money.urlpatterns
-    + lifecycle.urlpatterns
     + webhooks.urlpatterns
     + webforms.urlpatterns
 )

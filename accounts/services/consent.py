@@ -8,6 +8,13 @@ who, when, the source and a reason.
 Reversing a contact's own opt-out — turning a field back on whose last change came from
 the contact (an unsubscribe link, page or email) — needs a stated reason and a user who
 is not a sales rep; an import never does it (the contact page does, with a reason).
+
+Subscription-list memberships go through the same door
+(``contact_subscriptions_update``): each join or leave is a ConsentChange of field
+``subscription`` naming the list, under the same reversal rule (the subscription centre
+is reached by a signed link sent to the contact, so it counts as the contact's own
+action). A minor's marketing email needs ``guardian_consent``, which can be recorded only
+for a minor with a guardian.
 """
 
 from __future__ import annotations
@@ -20,10 +27,24 @@ from django.utils.translation import gettext as _
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import is_sales_rep, may_write
-from accounts.models import CONTACT_SOURCES, ConsentChange, Contact, User
+from accounts.models import (
+    CONTACT_SOURCES,
+    SUBSCRIPTION_FIELD,
+    ConsentChange,
+    Contact,
+    SubscriptionList,
+    SubscriptionMembership,
+    User,
+)
 from accounts.services.changes import changes_notify
 
-CONSENT_FIELDS = ("allow_email", "allow_bulk_email", "allow_prefill", "follow_email")
+CONSENT_FIELDS = (
+    "allow_email",
+    "allow_bulk_email",
+    "allow_prefill",
+    "follow_email",
+    "guardian_consent",
+)
 REASON_MAX_LENGTH = ConsentChange._meta.get_field("reason").max_length
 # The input that carries the reason, in the form and the API.
 REASON_FIELD = "consent_reason"
@@ -39,6 +60,8 @@ def _default_reason(source: str) -> str:
         Source.FORM: _("Changed on the contact form."),
         Source.API: _("Changed through the API."),
         Source.IMPORT: _("Set by a CSV import."),
+        Source.SUBSCRIPTION_CENTRE: _("The contact changed it in the subscription centre."),
+        Source.ERASURE: _("The person was erased (GDPR)."),
     }.get(source, _("Changed by a user."))
 
 
@@ -169,7 +192,7 @@ def contact_consent_update(
         current = (
             Contact.objects.select_for_update()
             .filter(pk=contact.pk)
-            .values(*CONSENT_FIELDS)
+            .values(*CONSENT_FIELDS, "is_minor", "guardian_id")
             .first()
         )
         if current is None:
@@ -177,6 +200,8 @@ def contact_consent_update(
         changed = {f: v for f, v in changes.items() if current[f] != v}
         if not changed:
             return []
+        if changed.get("guardian_consent"):
+            guardian_consent_check(is_minor=current["is_minor"], guardian_id=current["guardian_id"])
         turned_on = [f for f, v in changed.items() if v]
         opt_outs = contact_opt_outs(contact_ids=[contact.pk], fields=turned_on)
         _reversal_check(
@@ -212,6 +237,15 @@ def contact_consent_update(
     return rows
 
 
+def guardian_consent_check(*, is_minor: bool, guardian_id: int | None) -> None:
+    """Guardian consent is recorded only for a minor whose guardian is recorded."""
+    if not is_minor or guardian_id is None:
+        raise ApplicationError(
+            _("Record the contact as a minor with a guardian before their guardian's consent."),
+            field="guardian_consent",
+        )
+
+
 def contacts_consent_update_bulk(
     *,
     changes: Mapping[int, Mapping[str, bool]],
@@ -239,7 +273,7 @@ def contacts_consent_update_bulk(
             row["pk"]: row
             for row in Contact.objects.select_for_update()
             .filter(pk__in=list(changes))
-            .values("pk", *CONSENT_FIELDS)
+            .values("pk", "is_minor", "guardian_id", *CONSENT_FIELDS)
         }
         changed: dict[int, dict[str, bool]] = {}
         for contact_id, values in changes.items():
@@ -247,6 +281,10 @@ def contacts_consent_update_bulk(
             if before is None:
                 continue
             diff = {f: v for f, v in values.items() if before[f] != v}
+            if diff.get("guardian_consent"):
+                guardian_consent_check(
+                    is_minor=before["is_minor"], guardian_id=before["guardian_id"]
+                )
             if diff:
                 changed[contact_id] = diff
         opt_outs = contact_opt_outs(contact_ids=list(changed))
@@ -285,4 +323,133 @@ def contacts_consent_update_bulk(
                     )
                 )
         ConsentChange.objects.bulk_create(rows, batch_size=1000)
+    return rows
+
+
+# --- subscription lists ---------------------------------------------------------------
+
+
+def subscription_opt_outs(*, contact_id: int, list_ids: Iterable[int]):
+    """{list id: last change} where the contact's last change for the list was leaving it
+    themselves (the centre, an unsubscribe link)."""
+    list_ids = list(list_ids)
+    found: dict[int, ConsentChange] = {}
+    if not list_ids:
+        return found
+    seen: set[int] = set()
+    rows = (
+        ConsentChange.objects.filter(
+            contact_id=contact_id, field=SUBSCRIPTION_FIELD, subscription_list_id__in=list_ids
+        )
+        .order_by("subscription_list_id", "-occurred_at", "-id")
+        .only("id", "field", "new_value", "source", "occurred_at", "subscription_list_id")
+    )
+    for row in rows:
+        if row.subscription_list_id in seen:
+            continue
+        seen.add(row.subscription_list_id)
+        if row.new_value is False and row.source in CONTACT_SOURCES:
+            found[row.subscription_list_id] = row
+    return found
+
+
+def contact_subscriptions_update(
+    *,
+    contact: Contact,
+    changes: Mapping[int, bool],
+    source: str,
+    user: User | None = None,
+    reason: str = "",
+    sales_email_id: int | None = None,
+    confirmed_by_contact: bool = False,
+) -> list[ConsentChange]:
+    """Join (True) or leave (False) subscription lists ({list id: joined}); every change a
+    ConsentChange of field ``subscription``.
+
+    The contact themselves (no ``user``: the subscription centre) may change only public
+    lists. Rejoining a list the contact left themselves follows the reversal rule of every
+    consent field: their own action (``confirmed_by_contact``, the centre) or a stated
+    reason from a user who is not a sales rep.
+    """
+    reason = consent_changes_check(changes={}, source=source, reason=reason)
+    for list_id, value in changes.items():
+        if not isinstance(list_id, int) or isinstance(list_id, bool):
+            raise ApplicationError(_("Name a list by its id."), field="subscription_list")
+        if not isinstance(value, bool):
+            raise ApplicationError(
+                _("A subscription must be true or false."), field="subscription_list"
+            )
+    if user is not None and not may_write(user, contact):
+        raise ForbiddenError(
+            _("Your role does not allow changing this contact's consent."), code="forbidden"
+        )
+    if not changes:
+        return []
+    lists = {sl.pk: sl for sl in SubscriptionList.objects.filter(pk__in=list(changes))}
+    missing = [pk for pk in changes if pk not in lists]
+    if missing:
+        raise ApplicationError(
+            _("Subscription list %(id)s does not exist.") % {"id": missing[0]},
+            field="subscription_list",
+            code="not_found",
+        )
+    if user is None and any(not lists[pk].is_public for pk in changes):
+        raise ApplicationError(
+            _("Only public lists can be changed in the subscription centre."),
+            field="subscription_list",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        if not Contact.objects.select_for_update().filter(pk=contact.pk).exists():
+            raise ApplicationError(_("The contact no longer exists."), field="contact")
+        member_of = set(
+            SubscriptionMembership.objects.filter(
+                contact_id=contact.pk, subscription_list_id__in=list(changes)
+            ).values_list("subscription_list_id", flat=True)
+        )
+        changed = {pk: v for pk, v in changes.items() if (pk in member_of) != v}
+        if not changed:
+            return []
+        joined = [pk for pk, v in changed.items() if v]
+        opt_outs = subscription_opt_outs(contact_id=contact.pk, list_ids=joined)
+        _reversal_check(
+            user=user,
+            source=source,
+            reason=reason,
+            reversed_changes=[opt_outs[pk] for pk in joined if pk in opt_outs],
+            confirmed_by_contact=confirmed_by_contact,
+        )
+        SubscriptionMembership.objects.bulk_create(
+            [
+                SubscriptionMembership(
+                    subscription_list_id=pk, contact_id=contact.pk, created_at=now
+                )
+                for pk in joined
+            ],
+            ignore_conflicts=True,
+        )
+        left = [pk for pk, v in changed.items() if not v]
+        if left:
+            SubscriptionMembership.objects.filter(
+                contact_id=contact.pk, subscription_list_id__in=left
+            ).delete()
+        rows = ConsentChange.objects.bulk_create(
+            [
+                ConsentChange(
+                    contact=contact,
+                    field=SUBSCRIPTION_FIELD,
+                    old_value=not value,
+                    new_value=value,
+                    subscription_list_id=pk,
+                    list_name=lists[pk].name,
+                    source=source,
+                    reason=reason or _default_reason(source),
+                    sales_email_id=sales_email_id,
+                    user=user,
+                    occurred_at=now,
+                )
+                for pk, value in sorted(changed.items())
+            ]
+        )
+        changes_notify(kind="contact", contact_ids={contact.pk}, account_ids={contact.account_id})
     return rows

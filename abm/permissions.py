@@ -166,6 +166,18 @@ def may_manage_disqualify_reasons(user) -> bool:
     return is_admin(user)
 
 
+def may_manage_events(user) -> bool:
+    """Create, edit and delete marketing events and import their registration lists
+    (everybody signed in reads them)."""
+    return may_manage_marketing(user)
+
+
+def may_register_for_event(user, contact) -> bool:
+    """Register, cancel or check in a person: marketing for anybody, a rep for the
+    people they may write (their own)."""
+    return may_manage_events(user) or may_write(user, contact)
+
+
 def may_manage_account_groups(user, account) -> bool:
     """Create and change the buying groups of this account: marketing, or its owner."""
     if not is_signed_in(user):
@@ -251,6 +263,11 @@ def may_manage_webforms(user) -> bool:
     return may_manage_marketing(user)
 
 
+def may_see_all_best_bets(user) -> bool:
+    """The best-bets page's "all" scope (everybody's people); reps see theirs and their team's."""
+    return may_manage_marketing(user)
+
+
 def may_manage_call_outcomes(user) -> bool:
     """Edit the list of call outcomes reps choose from when they log a call."""
     return is_admin(user)
@@ -286,6 +303,7 @@ USER_PREDICATES = {
         may_manage_disqualify_reasons,
         may_manage_webforms,
         may_see_all_tasks,
+        may_see_all_best_bets,
         may_see_all_cadences,
         may_manage_webhooks,
     )

@@ -154,7 +154,8 @@ def bet_compute(
             if _matches(pattern, act):
                 value = pattern["points"] * 0.5 ** (age / cfg["moment_half_life_days"])
                 if value > bet.moment:
-                    bet.moment, bet.moment_key, bet.moment_at = value, pattern["key"], act.occurred_at
+                    bet.moment, bet.moment_key = value, pattern["key"]
+                    bet.moment_at = act.occurred_at
                 if bet.last_engaged_at is None or act.occurred_at > bet.last_engaged_at:
                     bet.last_engaged_at = act.occurred_at
                 break
@@ -216,7 +217,6 @@ def formula_text() -> list[str]:
             )
         )
         % {"factor": cfg["acted_factor"]},
-        str(_("Score = 100 × (1 − e^(−(E + M + R + I) × acted ÷ %(scale)g)).")) % {
-            "scale": cfg["scale"]
-        },
+        str(_("Score = 100 × (1 − e^(−(E + M + R + I) × acted ÷ %(scale)g))."))
+        % {"scale": cfg["scale"]},
     ]

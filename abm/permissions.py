@@ -279,6 +279,17 @@ def may_manage_webhooks(user) -> bool:
     return is_admin(user)
 
 
+def may_manage_subscription_lists(user) -> bool:
+    """Create, rename, describe and delete subscription lists (memberships follow
+    ``may_write`` on the contact, through the consent service)."""
+    return may_manage_marketing(user)
+
+
+def may_handle_personal_data(user) -> bool:
+    """GDPR: export everything about a person, and erase a person (irreversible): admins."""
+    return is_admin(user)
+
+
 # Predicates about the user alone: templates read them as ``perms_hub.<name>``.
 USER_PREDICATES = {
     fn.__name__: fn
@@ -306,6 +317,8 @@ USER_PREDICATES = {
         may_see_all_best_bets,
         may_see_all_cadences,
         may_manage_webhooks,
+        may_manage_subscription_lists,
+        may_handle_personal_data,
     )
 }
 
@@ -381,4 +394,18 @@ MayManageWebhooks = predicate_permission(
     may_manage_webhooks,
     _("Only admins can manage webhooks."),
     name="MayManageWebhooks",
+)
+
+
+MayManageSubscriptionLists = predicate_permission(
+    may_manage_subscription_lists,
+    _("Only marketers and admins can manage subscription lists."),
+    name="MayManageSubscriptionLists",
+)
+
+
+MayHandlePersonalData = predicate_permission(
+    may_handle_personal_data,
+    _("Only admins can export or erase a person's data."),
+    name="MayHandlePersonalData",
 )

@@ -10,7 +10,6 @@ urlpatterns = [
     path("", include("buying_groups.api.urls")),
     path("", include("sales_actions.api.urls")),
     path("", include("sales_actions.worklist.api")),
-    path("", include("sales_actions.bestbets.api")),
     path("", include("sales_actions.insights.api")),
     path("", include("analytics.marketing.api")),
     path("", include("analytics.api.urls")),

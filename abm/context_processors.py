@@ -18,6 +18,7 @@ NAV_ITEMS = [
     (_("Buying groups"), "buying_groups:list", "/buying-groups/", None),
     (_("Emails"), "sales_actions:template_list", "/emails/", None),
     (_("Tasks"), "tasks:task_list", "/tasks/", None),
+    (_("Best bets"), "bestbets:list", "/best-bets/", None),
     (_("Cadences"), "cadences:list", "/cadences/", None),
     (_("Calls"), "calls:call_list", "/calls/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),

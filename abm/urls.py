@@ -24,6 +24,7 @@ urlpatterns = [
     path("buying-groups/", include("buying_groups.urls")),
     path("emails/", include("sales_actions.urls")),
     path("tasks/", include("sales_actions.worklist.urls")),
+    path("best-bets/", include("sales_actions.bestbets.urls")),
     path("cadences/", include("sales_actions.cadences.urls")),
     path("calls/", include("sales_actions.calls.urls")),
     path("insights/", include("sales_actions.insights.urls")),

@@ -23,6 +23,12 @@ NAV_ITEMS = [
     (_("Calls"), "calls:call_list", "/calls/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),
     (_("Forms"), "webforms:list", "/forms/", permissions.may_manage_webforms),
+    (
+        _("Subscription lists"),
+        "subscriptions:list",
+        "/subscription-lists/",
+        permissions.may_manage_subscription_lists,
+    ),
     (_("Import"), "accounts:import", "/import/", permissions.may_import),
     (_("Webhooks"), "webhooks:list", "/webhooks/", permissions.may_manage_webhooks),
 ]

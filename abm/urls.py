@@ -34,6 +34,8 @@ urlpatterns = [
     path("forms/", include("accounts.webforms.urls")),
     path("f/", include("accounts.webforms.public_urls")),
     path("webhooks/", include("accounts.webhooks.urls")),
+    path("subscription-lists/", include("accounts.subscriptions.urls")),
+    path("preferences/", include("accounts.subscriptions.public_urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -14,6 +14,19 @@ class AccountsConfig(AppConfig):
         changes_register(rollups_changes_listener)
         changes_register(targeting_rules_changes_listener)
         self._scoring_ready()
+        self._subscriptions_ready()
+
+    def _subscriptions_ready(self):
+        """Subscription lists: the contact page's "Subscription lists" section."""
+        from abm.panels import panel_register
+
+        panel_register(
+            record="contact",
+            key="subscriptions",
+            title=_("Subscription lists"),
+            url_name="subscriptions:contact_panel",
+            order=8,
+        )
 
     def _scoring_ready(self):
         """Lead scoring: the listener that marks leads dirty after each activity or

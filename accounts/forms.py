@@ -19,6 +19,7 @@ from accounts.models import (
     Lead,
     Opportunity,
     Product,
+    RelationshipType,
     Task,
     User,
 )
@@ -167,6 +168,11 @@ class AccountForm(OwnedForm):
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     parent = AccountPickField(label="Parent account")
     fit_score = forms.IntegerField(min_value=0, max_value=100, initial=0, label="Fit score")
+    relationship_type = forms.ChoiceField(
+        choices=[("", "—")] + list(RelationshipType.choices),
+        required=False,
+        label=_("Relationship type"),
+    )
 
     def __init__(self, *args, instance: Account | None = None, lookup_url: str = "", **kwargs):
         self.instance = instance
@@ -181,6 +187,7 @@ class AccountForm(OwnedForm):
                 "owner": instance.owner_id,
                 "parent": account_input_value(instance.parent),
                 "fit_score": instance.fit_score,
+                "relationship_type": instance.relationship_type,
             }
         super().__init__(*args, **kwargs)
         self.fields["parent"].widget.attrs.update(_picker_attrs("parent-options", lookup_url))
@@ -190,6 +197,7 @@ class AccountForm(OwnedForm):
         data["industry"] = data.get("industry") or ""
         data["country"] = data.get("country") or ""
         data["fit_score"] = data.get("fit_score") or 0
+        data["relationship_type"] = data.get("relationship_type") or ""
         return data
 
 
@@ -203,6 +211,11 @@ class ContactForm(OwnedForm):
     title = forms.CharField(max_length=200, required=False)
     department = forms.CharField(max_length=100, required=False)
     phone = forms.CharField(max_length=50, required=False)
+    relationship_type = forms.ChoiceField(
+        choices=[("", "—")] + list(RelationshipType.choices),
+        required=False,
+        label=_("Relationship type"),
+    )
     account = AccountPickField(label="Primary account")
     other_accounts = forms.ModelMultipleChoiceField(
         queryset=Account.objects.none(),
@@ -279,6 +292,7 @@ class ContactForm(OwnedForm):
                             "title",
                             "department",
                             "phone",
+                            "relationship_type",
                             # the guardian is shown as its email, below
                             *(f for f in self.CONSENT_FIELDS if f != "guardian"),
                         )
@@ -335,6 +349,7 @@ class ContactForm(OwnedForm):
         data["accounts"] = extra
         for name in ("first_name", "last_name", "title", "department", "phone"):
             data[name] = data.get(name) or ""
+        data["relationship_type"] = data.get("relationship_type") or ""
         return data
 
     @property

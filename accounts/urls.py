@@ -6,6 +6,7 @@ opportunities, dialogs (add a task / a note) and imports.
 
 from django.urls import path
 
+from accounts.lifecycle import urls as lifecycle_urls
 from accounts.views import accounts, contacts, dialogs, imports, leads, opportunities
 
 app_name = "accounts"
@@ -22,10 +23,13 @@ urlpatterns = [
     path("contacts/lookup/", contacts.contact_lookup, name="contact_lookup"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/new/", leads.lead_create, name="lead_create"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/delete/", leads.lead_delete, name="lead_delete"),
+    *lifecycle_urls.urlpatterns,
     path("opportunities/", opportunities.opportunity_list, name="opportunity_list"),
     path("opportunities/new/", opportunities.opportunity_create, name="opportunity_create"),
     path("opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity_detail"),

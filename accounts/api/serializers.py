@@ -102,6 +102,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "team",
             "parent",
             "fit_score",
+            "relationship_type",
             "is_target",
             "target_since",
             "created_at",
@@ -171,6 +172,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "department",
             "email",
             "phone",
+            "relationship_type",
             "buying_roles",
             "owner",
             "source_campaign",
@@ -213,6 +215,15 @@ class LeadSerializer(serializers.ModelSerializer):
     can_be_scored = serializers.BooleanField(
         read_only=True, help_text="Only leads on a contact are scored."
     )
+    status = serializers.ChoiceField(
+        choices=Lead.Status.choices,
+        required=False,
+        help_text="A change is checked against the lifecycle and kept in the history; "
+        "converted and disqualified are reached through the convert and disqualify actions.",
+    )
+    opportunity = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The opportunity this lead was converted into."
+    )
 
     class Meta:
         model = Lead
@@ -227,6 +238,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "owner",
             "source_campaign",
             "can_be_scored",
+            "opportunity",
             "created_at",
             "updated_at",
         ]

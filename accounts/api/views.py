@@ -37,6 +37,7 @@ from accounts.filters import (
     OpportunityFilter,
     ProductFilter,
 )
+from accounts.lifecycle.api import LeadLifecycleMixin
 from accounts.models import (
     Account,
     Activity,
@@ -196,8 +197,10 @@ class ContactViewSet(ServiceViewSet):
 
 
 @_write_schema(s.LeadSerializer)
-class LeadViewSet(ServiceViewSet):
-    """Leads: interest of a contact or an account in a product or topic."""
+class LeadViewSet(LeadLifecycleMixin, ServiceViewSet):
+    """Leads: interest of a contact or an account in a product or topic. A status change
+    is checked against the lifecycle and kept in the lead's history; converting and
+    disqualifying have their own actions."""
 
     queryset = Lead.objects.all()
     serializer_class = s.LeadSerializer
@@ -205,8 +208,8 @@ class LeadViewSet(ServiceViewSet):
     search_fields = ["topic", "contact__email", "contact__last_name", "account__name"]
     ordering_fields = ["created_at", "updated_at", "score", "status", "id"]
     ordering = ["-created_at", "-id"]
-    create_service = services.lead_create
-    update_service = services.lead_update
+    create_service = partial(services.lead_create, source="api")
+    update_service = partial(services.lead_update, source="api")
     delete_service = services.lead_delete
     instance_arg = "lead"
 

@@ -166,23 +166,14 @@ def lead_list_queryset() -> QuerySet[Lead]:
 
 def lead_detail(*, pk: int) -> Lead:
     return Lead.objects.select_related(
-        "contact", "contact__account", "account", "product", "owner", "source_campaign"
+        "contact",
+        "contact__account",
+        "account",
+        "product",
+        "owner",
+        "source_campaign",
+        "opportunity",
     ).get(pk=pk)
-
-
-def lead_status_history(*, lead: Lead) -> list[Activity]:
-    """The lead's status changes, kept as activities on its contact."""
-    if not lead.contact_id:
-        return []
-    return list(
-        Activity.objects.filter(
-            contact_id=lead.contact_id,
-            type=Activity.Type.LEAD_STATUS_CHANGED,
-            metadata__lead=lead.pk,
-        )
-        .select_related("user")
-        .order_by("-occurred_at", "-id")[:20]
-    )
 
 
 # --- Opportunities --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import AccountFilter
 from accounts.forms import AccountForm
-from accounts.models import Account, Contact, Industry, Opportunity, Team
+from accounts.models import Account, Contact, Industry, Opportunity, RelationshipType, Team
 from accounts.selectors import records as selectors
 from accounts.selectors.money import totals_of
 from accounts.views.common import form_context, owner_choices, render_list
@@ -41,6 +41,7 @@ def account_list(request):
         account.contact_count = counts.get(account.pk, 0)
     context.update(
         industries=Industry.choices,
+        relationship_types=RelationshipType.choices,
         owners=owner_choices(),
         teams=Team.objects.all(),
         can_create=may_create(request.user, Account),

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from abm.exceptions import ApplicationError
 from abm.pages import form_submit
 from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import ContactFilter
 from accounts.forms import ContactForm, account_input_value
-from accounts.models import Account, BuyingRole, ConsentChange, Contact, Lead
+from accounts.models import Account, BuyingRole, ConsentChange, Contact, Lead, RelationshipType
 from accounts.selectors import records as selectors
 from accounts.selectors.consent import contact_consent_history
 from accounts.views.common import form_context, owner_choices, render_list
@@ -39,6 +40,7 @@ def contact_list(request):
         owners=owner_choices(),
         roles=BuyingRole.choices,
         legal_bases=Contact.LegalBasis.choices,
+        relationship_types=RelationshipType.choices,
         filter_account=(
             Account.objects.filter(pk=int(account_id)).first() if account_id.isdecimal() else None
         ),
@@ -165,3 +167,34 @@ def contact_lookup(request):
     text = request.GET.get("q") or next((v for v in request.GET.values() if v), "")
     contacts = selectors.contact_suggestions(text=text)
     return render(request, "accounts/_contact_options.html", {"contacts": contacts})
+
+
+@login_required
+def contact_delete(request, pk: int):
+    """Confirm, then delete a contact (its leads, roles and activities go with it)."""
+    contact = get_object_or_404(Contact, pk=pk)
+    if request.method == "POST":
+        try:
+            services.contact_delete(user=request.user, contact=contact)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:contact_detail", pk=pk)
+        messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact})
+        return redirect("accounts:contact_list")
+    template = "accounts/_confirm_delete.html" if request.htmx else "accounts/confirm_delete.html"
+    return render(
+        request,
+        template,
+        {
+            "object": contact,
+            "kind": _("contact"),
+            "action": reverse("accounts:contact_delete", args=[pk]),
+            "cancel": reverse("accounts:contact_detail", args=[pk]),
+            "consequence": _(
+                "Their leads, deal roles, activities, consent history, notes and tasks are "
+                "deleted too. "
+                "Their accounts are kept."
+            ),
+            "allowed": may_write(request.user, contact),
+        },
+    )

@@ -1,4 +1,7 @@
-"""Lead pages: the list, detail (with its lifecycle), create and edit."""
+"""Lead pages: the list, detail (with its lifecycle), create, edit and delete.
+
+The lifecycle actions' dialogs, the pipeline and the disqualify reasons are in
+``accounts.lifecycle.views``."""
 
 from __future__ import annotations
 
@@ -10,12 +13,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from abm.exceptions import ApplicationError
 from abm.pages import form_submit
 from abm.paging import list_page
 from abm.permissions import may_create, may_write
 from accounts import services
 from accounts.filters import LeadFilter
 from accounts.forms import LeadForm, account_input_value, contact_input_value
+from accounts.lifecycle import selectors as lifecycle
+from accounts.lifecycle.services import lead_account_has_contacts
 from accounts.models import Account, Contact, Lead, Product
 from accounts.selectors import records as selectors
 from accounts.views.common import form_context, owner_choices, render_list
@@ -50,19 +56,22 @@ def lead_detail(request, pk: int):
         raise Http404(_("No such lead.")) from exc
     steps = selectors.LEAD_LIFECYCLE
     at = steps.index(lead.status) if lead.status in steps else -1
-    lifecycle = [
+    lifecycle_steps = [
         {"label": step.label, "current": i == at, "done": i < at} for i, step in enumerate(steps)
     ]
-    labels = dict(Lead.Status.choices)
-    history = selectors.lead_status_history(lead=lead)
-    for change in history:
-        change.from_label = labels.get(change.metadata.get("from"), change.metadata.get("from"))
-        change.to_label = labels.get(change.metadata.get("to"), change.metadata.get("to"))
     context = {
         "lead": lead,
-        "lifecycle": lifecycle,
+        "lifecycle": lifecycle_steps,
         "disqualified": lead.status == Lead.Status.DISQUALIFIED,
-        "history": history,
+        "history": lifecycle.lead_history(lead=lead),
+        "actions": lifecycle.lead_actions(user=request.user, lead=lead),
+        # The seed's rule: an account-based lead's account needs a contact (warned here,
+        # refused on conversion).
+        "account_without_contacts": (
+            lead.contact_id is None
+            and lead.account_id is not None
+            and not lead_account_has_contacts(lead)
+        ),
         "can_edit": may_write(request.user, lead),
     }
     return render(request, "accounts/lead_detail.html", context)
@@ -138,4 +147,34 @@ def lead_edit(request, pk: int):
             lead.topic or _("Lead"),
             submit=_("Save lead"),
         ),
+    )
+
+
+@login_required
+def lead_delete(request, pk: int):
+    """Confirm, then delete a lead (its history goes with it; a converted deal stays)."""
+    lead = get_object_or_404(Lead.objects.select_related("contact", "account", "product"), pk=pk)
+    if request.method == "POST":
+        try:
+            services.lead_delete(user=request.user, lead=lead)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:lead_detail", pk=pk)
+        messages.success(request, _("Lead “%(name)s” deleted.") % {"name": lead})
+        return redirect("accounts:lead_list")
+    template = "accounts/_confirm_delete.html" if request.htmx else "accounts/confirm_delete.html"
+    return render(
+        request,
+        template,
+        {
+            "object": lead,
+            "kind": _("lead"),
+            "action": reverse("accounts:lead_delete", args=[pk]),
+            "cancel": reverse("accounts:lead_detail", args=[pk]),
+            "consequence": _(
+                "Its status history is deleted too. A deal it was converted into is kept, "
+                "and so are the contact and the account."
+            ),
+            "allowed": may_write(request.user, lead),
+        },
     )

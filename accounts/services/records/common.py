@@ -24,6 +24,7 @@ ACCOUNT_FIELDS = {
     "owner",
     "parent",
     "fit_score",
+    "relationship_type",
 }
 CONTACT_FIELDS = {
     "account",
@@ -39,6 +40,7 @@ CONTACT_FIELDS = {
     "consent_level",
     "is_minor",
     "guardian",
+    "relationship_type",
 }
 LEAD_FIELDS = {
     "topic",

@@ -269,7 +269,7 @@ def outcomes_record(
 
 def _subscription_record(subscription_id: int, results: list[Outcome], now: datetime) -> None:
     subscription = (
-        WebhookSubscription.objects.select_for_update()
+        WebhookSubscription.objects.select_for_update(of=("self",))
         .select_related("owner")
         .filter(pk=subscription_id)
         .first()

@@ -14,8 +14,9 @@ marketing over the last twelve weeks (weeks from Monday in the reader's time zon
   the highest of its leads' (account leads and its contacts' leads). A contact without
   leads has no stored score history: its current engagement score is shown, and said so.
 
-Counts are one grouped query (kind, week) over a bounded window the ``(contact,
--occurred_at)`` index serves; campaigns one query; the score history two.
+Counts and campaigns are one grouped query (kind, week, campaign) over a bounded window the
+``(contact, -occurred_at)`` index serves (plus the busiest campaigns' names); the score
+history two.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Activity, Lead, LeadScoreDay
+from accounts.models import Activity, Campaign, Lead, LeadScoreDay
 from sales_actions.insights.scope import InsightsScope, WeekWindow, week_of
 from sales_actions.insights.selectors import marketing_email_q
 
@@ -76,48 +77,44 @@ def _activities(scope: InsightsScope, window: WeekWindow):
     )
 
 
-def marketing_kpis(*, scope: InsightsScope, window: WeekWindow) -> list[dict]:
-    """Each KPI with its total and weekly counts (oldest first). One query."""
+def kpis_and_campaigns(*, scope: InsightsScope, window: WeekWindow, top: int = 5):
+    """Each KPI with its total and weekly counts (oldest first), and the campaigns their
+    activities in the window belong to (how many, the busiest ``top``). One scan, grouped by
+    (kind, week, campaign), then one small query for the busiest campaigns' names."""
     counts: dict[tuple[str, date], int] = {}
+    per_campaign: dict[int, int] = {}
     if scope.basis != "none":
         rows = (
             _activities(scope, window)
-            .filter(type__in=KPI_TYPES)
+            .filter(Q(type__in=KPI_TYPES) | Q(campaign__isnull=False))
             .annotate(kind=_kind(), week=TruncWeek("occurred_at", tzinfo=window.tz))
-            .filter(kind__isnull=False)
-            .values("kind", "week")
+            .values("kind", "week", "campaign_id")
             .annotate(n=Count("id"))
             .order_by()
         )
         for row in rows:
-            key = (row["kind"], week_of(row["week"], window))
-            counts[key] = counts.get(key, 0) + row["n"]
-    out = []
+            if row["kind"] is not None:
+                key = (row["kind"], week_of(row["week"], window))
+                counts[key] = counts.get(key, 0) + row["n"]
+            if row["campaign_id"] is not None:
+                per_campaign[row["campaign_id"]] = (
+                    per_campaign.get(row["campaign_id"], 0) + row["n"]
+                )
+    kpis = []
     for key, label in KPIS:
         weekly = [counts.get((key, monday), 0) for monday in window.mondays]
-        out.append({"key": key, "label": str(label), "total": sum(weekly), "weekly": weekly})
-    return out
-
-
-def campaigns_touched(*, scope: InsightsScope, window: WeekWindow, top: int = 5) -> dict:
-    """How many campaigns their activities in the window belong to, and the busiest few.
-    One query."""
-    if scope.basis == "none":
-        return {"count": 0, "top": []}
-    rows = list(
-        _activities(scope, window)
-        .filter(campaign__isnull=False)
-        .values("campaign_id", "campaign__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "campaign__name")
+        kpis.append({"key": key, "label": str(label), "total": sum(weekly), "weekly": weekly})
+    names = dict(
+        Campaign.objects.filter(pk__in=list(per_campaign)).values_list("pk", "name")
+        if per_campaign
+        else []
     )
-    return {
-        "count": len(rows),
-        "top": [
-            {"id": r["campaign_id"], "name": r["campaign__name"], "activities": r["n"]}
-            for r in rows[:top]
-        ],
+    busiest = sorted(per_campaign.items(), key=lambda item: (-item[1], names.get(item[0], "")))
+    campaigns = {
+        "count": len(per_campaign),
+        "top": [{"id": pk, "name": names.get(pk, ""), "activities": n} for pk, n in busiest[:top]],
     }
+    return kpis, campaigns
 
 
 def _leads(scope: InsightsScope):
@@ -200,9 +197,10 @@ def _current_score(scope: InsightsScope) -> int | None:
 
 
 def marketing_insights(*, scope: InsightsScope, window: WeekWindow, today: date) -> dict:
+    kpis, campaigns = kpis_and_campaigns(scope=scope, window=window)
     return {
         "weeks": list(window.mondays),
-        "kpis": marketing_kpis(scope=scope, window=window),
-        "campaigns": campaigns_touched(scope=scope, window=window),
+        "kpis": kpis,
+        "campaigns": campaigns,
         "score": score_history(scope=scope, window=window, today=today),
     }

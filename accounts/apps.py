@@ -15,6 +15,18 @@ class AccountsConfig(AppConfig):
         changes_register(targeting_rules_changes_listener)
         self._scoring_ready()
         self._subscriptions_ready()
+        self._webhooks_ready()
+
+    def _webhooks_ready(self):
+        """Webhooks: the hub event consumer that queues deliveries, their sender task and
+        the navigation's count of subscriptions the automatic disable switched off."""
+        import accounts.webhooks.tasks  # noqa: F401 - registers the Celery task
+        from abm.context_processors import nav_badge_register
+        from accounts.services.hub_events import hub_events_consumer_register
+        from accounts.webhooks.services import webhooks_disabled_count, webhooks_handle_events
+
+        hub_events_consumer_register("webhooks", webhooks_handle_events)
+        nav_badge_register("webhooks:list", webhooks_disabled_count)
 
     def _subscriptions_ready(self):
         """Subscription lists: the contact page's "Subscription lists" section."""

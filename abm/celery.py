@@ -98,6 +98,12 @@ app.conf.beat_schedule = {
         "task": "accounts.hub_events_prune_task",
         "schedule": 24 * 3600.0,
     },
+    # Webhooks: deliveries whose retry time came, and the catch-up after a broker outage
+    # (each commit that queues deliveries also queues the sender).
+    "webhooks-send-due": {
+        "task": "accounts.webhooks_send_due_task",
+        "schedule": 15.0,
+    },
     "import-jobs-requeue": {
         "task": "accounts.import_jobs_requeue_task",
         "schedule": 60.0,

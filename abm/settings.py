@@ -224,6 +224,20 @@ HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=15.0)
 HEALTH_WORKER_STALE_SECONDS = env.int("HEALTH_WORKER_STALE_SECONDS", default=90)
 # The hub event stream (accounts.HubEvent): dispatched events older than this are pruned.
 HUB_EVENTS_KEEP_DAYS = env.int("HUB_EVENTS_KEEP_DAYS", default=400)
+# Webhooks (accounts/webhooks): deliveries never go to private, loopback, link-local or
+# reserved addresses unless this is true (local receivers in development and tests).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Failed deliveries: retried after uniform(0, min(CAP, BASE * 2^(attempts-1))) seconds
+# for RETRY_HOURS; a subscription failing for DISABLE_AFTER_HOURS with at least
+# DISABLE_MIN_FAILURES attempts in a row is switched off and its owner told.
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=15.0)
+WEBHOOKS_RETRY_CAP_SECONDS = env.float("WEBHOOKS_RETRY_CAP_SECONDS", default=3600.0)
+WEBHOOKS_RETRY_HOURS = env.float("WEBHOOKS_RETRY_HOURS", default=24.0)
+WEBHOOKS_DISABLE_AFTER_HOURS = env.float("WEBHOOKS_DISABLE_AFTER_HOURS", default=24.0)
+WEBHOOKS_DISABLE_MIN_FAILURES = env.int("WEBHOOKS_DISABLE_MIN_FAILURES", default=10)
+WEBHOOKS_ROTATION_GRACE_HOURS = env.float("WEBHOOKS_ROTATION_GRACE_HOURS", default=24.0)
+WEBHOOKS_SEND_CONCURRENCY = env.int("WEBHOOKS_SEND_CONCURRENCY", default=16)
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://var/outbox")

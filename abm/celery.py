@@ -108,6 +108,11 @@ app.conf.beat_schedule = {
         "task": "accounts.import_jobs_requeue_task",
         "schedule": 60.0,
     },
+    # Hosted forms: double opt-in emails not sent yet (the broker was down after commit).
+    "webform-opt-in-emails-send": {
+        "task": "accounts.webform_opt_in_emails_send_task",
+        "schedule": 60.0,
+    },
     "targeting-rules-run": {
         "task": "accounts.targeting_rules_run_task",
         "schedule": 6 * 3600.0,

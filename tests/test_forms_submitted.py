@@ -103,6 +103,12 @@ PAGE_FORMS = {
     "analytics:delete": "analytics/tests/test_api.py (pages)",
     "analytics:drill": "analytics/tests/test_api.py (drill to a list)",
     "analytics:list_delete": "analytics/tests/test_api.py (pages)",
+    "webforms:create": "test_webform_create_edit_prefill_link_delete",
+    "webforms:edit": "test_webform_create_edit_prefill_link_delete",
+    "webforms:prefill_link": "test_webform_create_edit_prefill_link_delete",
+    "webforms:delete": "test_webform_create_edit_prefill_link_delete",
+    "webforms_public:form": "accounts/webforms/tests/test_webforms.py (submissions, spam)",
+    "webforms_public:opt_in": "accounts/webforms/tests/test_webforms.py (double opt-in)",
 }
 
 
@@ -516,3 +522,38 @@ def test_email_template_create_and_edit(as_marketer, marketer):
     _errors(as_marketer.post(edit, {**data, "kind": "spam"}))
     preview = as_marketer.post(reverse("sales_actions:template_preview"), data)
     assert preview.status_code == 200
+
+
+# --- Hosted forms -----------------------------------------------------------------------
+
+
+def test_webform_create_edit_prefill_link_delete(as_marketer):
+    from accounts.models import WebForm
+
+    url = reverse("webforms:create")
+    data = {
+        "name": "Contact us",
+        "thank_you_message": "Thanks!",
+        "is_active": "on",
+        "use_first_name": "on",
+        "required_first_name": "on",
+        "order_first_name": "2",
+        "order_email": "1",
+    }
+    response = as_marketer.post(url, data)
+    assert response.status_code == 302
+    webform = WebForm.objects.get(name="Contact us")
+    assert [f["key"] for f in webform.fields] == ["email", "first_name"]
+    _errors(as_marketer.post(url, {**data, "name": ""}))
+    _errors(as_marketer.post(url, {**data, "embed_origins": "ftp://nope"}))
+    edit = reverse("webforms:edit", args=[webform.pk])
+    assert as_marketer.post(edit, {**data, "name": "Contact us 2"}).status_code == 302
+    _errors(as_marketer.post(edit, {**data, "order_email": "-4"}))
+    contact = ContactFactory(email="known@acme.example")
+    link = as_marketer.post(
+        reverse("webforms:prefill_link", args=[webform.pk]), {"email": contact.email}
+    )
+    assert link.status_code == 200 and "?c=" in link.content.decode()
+    _errors(as_marketer.post(reverse("webforms:prefill_link", args=[webform.pk]), {"email": "x"}))
+    delete = as_marketer.post(reverse("webforms:delete", args=[webform.pk]))
+    assert delete.status_code == 302 and not WebForm.objects.filter(pk=webform.pk).exists()

@@ -19,6 +19,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.people_filters import SalesEventFilterSet
 
 
 class AccountFilter(HubFilterSet):
@@ -59,6 +60,7 @@ class AccountFilter(HubFilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value))
 
 
+class ContactFilter(SalesEventFilterSet):
 class ContactFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     account = IdFilter(field_name="account_id", label="Primary account")
@@ -109,6 +111,9 @@ class ContactFilter(HubFilterSet):
         bit = BUYING_ROLE_BITS[value]
         return queryset.alias(_role_bit=F("buying_roles_mask").bitand(bit)).filter(_role_bit=bit)
 
+class LeadFilter(SalesEventFilterSet):
+    # The sales-event filters (accounts/people_filters.py) read the lead's person.
+    sales_event_contact_field = "contact_id"
 
 class LeadFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")

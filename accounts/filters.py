@@ -61,7 +61,6 @@ class AccountFilter(HubFilterSet):
 
 
 class ContactFilter(SalesEventFilterSet):
-class ContactFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     account = IdFilter(field_name="account_id", label="Primary account")
     associated_account = IdFilter(field_name="account_links__account_id", label="Any account")
@@ -111,11 +110,11 @@ class ContactFilter(HubFilterSet):
         bit = BUYING_ROLE_BITS[value]
         return queryset.alias(_role_bit=F("buying_roles_mask").bitand(bit)).filter(_role_bit=bit)
 
+
 class LeadFilter(SalesEventFilterSet):
     # The sales-event filters (accounts/people_filters.py) read the lead's person.
     sales_event_contact_field = "contact_id"
 
-class LeadFilter(HubFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())

@@ -39,7 +39,12 @@
     // Rows top to bottom as the table lists them: ECharts counts y from the bottom.
     var rows = data.rows.slice().reverse();
     data.counts.forEach(function (counts, r) {
-      counts.forEach(function (n, w) { cells.push([w, data.rows.length - 1 - r, n]); });
+      counts.forEach(function (n, w) {
+        // Dark cells get white figures.
+        var dark = data.max > 0 && n / data.max > 0.55;
+        cells.push({ value: [w, data.rows.length - 1 - r, n],
+          label: { color: dark ? "#ffffff" : "#1c2430" } });
+      });
     });
     chart.setOption({
       animation: false,
@@ -62,7 +67,7 @@
       },
       series: [{
         type: "heatmap", data: cells,
-        label: { show: true, color: "#1c2430", formatter: function (p) { return p.value[2] ? p.value[2] : ""; } },
+        label: { show: true, formatter: function (p) { return p.value[2] ? p.value[2] : ""; } },
         itemStyle: { borderColor: "#fff", borderWidth: 2 },
         emphasis: { itemStyle: { borderColor: "#1c2430", borderWidth: 1 } },
       }],

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import (
     Account,
     Contact,
+    DisqualifyReason,
     Lead,
     Note,
     Opportunity,
@@ -47,6 +48,15 @@ PAGE_FORMS = {
     "accounts:contact_edit": "test_contact_create_and_edit",
     "accounts:lead_create": "test_lead_create_and_edit",
     "accounts:lead_edit": "test_lead_create_and_edit",
+    "accounts:contact_delete": "test_contact_and_lead_delete",
+    "accounts:lead_delete": "test_contact_and_lead_delete",
+    "accounts:lead_accept": "test_lead_lifecycle_dialogs",
+    "accounts:lead_convert": "test_lead_lifecycle_dialogs",
+    "accounts:lead_return": "test_lead_lifecycle_dialogs",
+    "accounts:lead_disqualify": "test_lead_lifecycle_dialogs",
+    "accounts:disqualify_reason_list": "test_disqualify_reasons_add_edit_delete",
+    "accounts:disqualify_reason_edit": "test_disqualify_reasons_add_edit_delete",
+    "accounts:disqualify_reason_delete": "test_disqualify_reasons_add_edit_delete",
     "accounts:opportunity_create": "test_opportunity_create_and_edit",
     "accounts:opportunity_edit": "test_opportunity_create_and_edit",
     "accounts:task_create": "test_task_and_note_dialogs",
@@ -109,6 +119,12 @@ PAGE_FORMS = {
     "webforms:delete": "test_webform_create_edit_prefill_link_delete",
     "webforms_public:form": "accounts/webforms/tests/test_webforms.py (submissions, spam)",
     "webforms_public:opt_in": "accounts/webforms/tests/test_webforms.py (double opt-in)",
+    "webhooks:create": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "webhooks:edit": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "webhooks:rotate": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "webhooks:ping": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "webhooks:delivery_replay": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "webhooks:delete": "test_webhook_create_edit_rotate_ping_replay_delete",
 }
 
 
@@ -246,6 +262,52 @@ def test_lead_create_and_edit(as_admin):
     _errors(as_admin.post(edit, {**data, "score": "many"}))
     # A lead without contact or account is refused by the service, shown as a form error.
     _errors(as_admin.post(url, {"topic": "Orphan", "status": "new", "score": 0}))
+
+
+def test_contact_and_lead_delete(as_admin):
+    contact = ContactFactory()
+    lead = Lead.objects.create(contact=contact, account=contact.account, topic="Gone")
+    assert as_admin.post(reverse("accounts:lead_delete", args=[lead.pk])).status_code == 302
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+    assert as_admin.post(reverse("accounts:contact_delete", args=[contact.pk])).status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_lead_lifecycle_dialogs(as_admin):
+    contact = ContactFactory()
+    lead = Lead.objects.create(contact=contact, account=contact.account, status="mql")
+    accept = reverse("accounts:lead_accept", args=[lead.pk])
+    assert as_admin.post(accept, {"reason": "Hot"}).status_code == 302
+    again = as_admin.post(accept, {"reason": "Again"})  # already accepted: 409, a form error
+    assert again.status_code == 409 and "form-errors" in again.content.decode()
+    back = reverse("accounts:lead_return", args=[lead.pk])
+    _errors(as_admin.post(back, {"reason": ""}))
+    assert as_admin.post(back, {"reason": "Too early"}).status_code == 302
+    out = reverse("accounts:lead_disqualify", args=[lead.pk])
+    _errors(as_admin.post(out, {"disqualify_reason": "999999"}))
+    reason = DisqualifyReason.objects.filter(is_active=True).first()
+    assert as_admin.post(out, {"disqualify_reason": reason.pk}).status_code == 302
+    assert as_admin.post(back, {"reason": "Reopened"}).status_code == 302
+    convert = reverse("accounts:lead_convert", args=[lead.pk])
+    _errors(as_admin.post(convert, {"amount": "-5"}))
+    assert as_admin.post(convert, {"name": "From lead", "currency": "USD"}).status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == "converted" and lead.opportunity.name == "From lead"
+
+
+def test_disqualify_reasons_add_edit_delete(as_admin):
+    url = reverse("accounts:disqualify_reason_list")
+    assert (
+        as_admin.post(url, {"new-name": "Wrong region", "new-is_active": "on"}).status_code == 302
+    )
+    reason = DisqualifyReason.objects.get(name="Wrong region")
+    _errors(as_admin.post(url, {"new-name": "wrong region"}))  # already in the list
+    edit = reverse("accounts:disqualify_reason_edit", args=[reason.pk])
+    assert as_admin.post(edit, {"name": "Outside our regions", "position": 3}).status_code == 302
+    _errors(as_admin.post(edit, {"name": ""}))
+    delete = reverse("accounts:disqualify_reason_delete", args=[reason.pk])
+    assert as_admin.post(delete).status_code == 302
+    assert not DisqualifyReason.objects.filter(pk=reason.pk).exists()
 
 
 def test_opportunity_create_and_edit(as_admin):
@@ -557,3 +619,38 @@ def test_webform_create_edit_prefill_link_delete(as_marketer):
     _errors(as_marketer.post(reverse("webforms:prefill_link", args=[webform.pk]), {"email": "x"}))
     delete = as_marketer.post(reverse("webforms:delete", args=[webform.pk]))
     assert delete.status_code == 302 and not WebForm.objects.filter(pk=webform.pk).exists()
+
+
+def test_webhook_create_edit_rotate_ping_replay_delete(as_admin, admin, settings):
+    from accounts.models import HubEvent, WebhookDelivery, WebhookSubscription
+    from accounts.webhooks.services import webhooks_handle_events
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = True  # the ping goes to a closed local port
+    data = {
+        "url": "http://127.0.0.1:9/hook",
+        "description": "ERP",
+        "event_types": ["activity.recorded"],
+        "owner": admin.pk,
+        "is_active": "on",
+    }
+    url = reverse("webhooks:create")
+    _errors(as_admin.post(url, {**data, "event_types": []}))
+    _errors(as_admin.post(url, {**data, "url": "ftp://nope"}))
+    assert as_admin.post(url, data).status_code == 302
+    hook = WebhookSubscription.objects.get(description="ERP")
+    edit = reverse("webhooks:edit", args=[hook.pk])
+    assert as_admin.post(edit, {**data, "description": "ERP 2"}).status_code == 302
+    _errors(as_admin.post(edit, {**data, "event_types": ["nope"]}))
+    secret = WebhookSubscription.objects.get(pk=hook.pk).secret
+    assert as_admin.post(reverse("webhooks:rotate", args=[hook.pk])).status_code == 302
+    assert WebhookSubscription.objects.get(pk=hook.pk).previous_secret == secret
+    assert as_admin.post(reverse("webhooks:ping", args=[hook.pk])).status_code == 302
+    ping = WebhookDelivery.objects.get(subscription=hook, is_ping=True)
+    assert ping.status == "failed" and ping.last_error  # nobody listens on port 9
+    event = HubEvent.objects.create(kind="activity.recorded", subject_type="contact", subject_id=1)
+    webhooks_handle_events([event])
+    delivery = WebhookDelivery.objects.get(subscription=hook, event=event)
+    replay = reverse("webhooks:delivery_replay", args=[hook.pk, delivery.pk])
+    assert as_admin.post(replay).status_code == 302
+    delete = as_admin.post(reverse("webhooks:delete", args=[hook.pk]))
+    assert delete.status_code == 302 and not WebhookSubscription.objects.filter(pk=hook.pk).exists()

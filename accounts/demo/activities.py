@@ -268,14 +268,11 @@ def activity_rows(b: DemoBuilder, writer: TableWriter, next_id: int) -> Iterator
                     yield values
 
     # Record-driven kinds: lead status changes, deals created and won, finished tasks.
-    for lead_id, person, status, created in b.leads:
-        if person is None or status == "new":
+    for lead_id, person, _status, _created in b.leads:
+        if person is None:
             continue
-        path = ["new", "nurturing", "mql", "sales_accepted", "converted"]
-        steps = path[: path.index(status) + 1] if status in path else ["new", status]
-        when = created
-        for before, after in zip(steps, steps[1:], strict=False):
-            when = min(now, when + timedelta(days=rng.randint(1, 12)))
+        # The same moves as the lead's LeadStatusChange rows (accounts/demo/pipeline.py).
+        for before, after, when in b.lead_steps.get(lead_id, []):
             yield make(
                 person,
                 T.LEAD_STATUS_CHANGED,

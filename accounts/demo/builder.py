@@ -102,6 +102,8 @@ class DemoBuilder:
         self.companies: list[Company] = []
         self.people: list[Person] = []
         self.leads: list[tuple] = []  # (lead id, person or None, status, created)
+        # Each lead's status moves, (from, to, when), as kept in its LeadStatusChange rows.
+        self.lead_steps: dict[int, list[tuple[str, str, datetime]]] = {}
         self.deals: list[
             tuple
         ] = []  # (id, company, primary person, stage, created, closed, amount)

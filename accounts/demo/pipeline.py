@@ -10,15 +10,71 @@ from django.utils import timezone
 
 from accounts.demo.shapes import Person, weighted
 from accounts.demo.vocabulary import MEETING_SUBJECTS, TASK_TITLES
-from accounts.models import Lead, Opportunity, OpportunityContactRole, Task
+from accounts.models import (
+    DisqualifyReason,
+    Lead,
+    LeadStatusChange,
+    Opportunity,
+    OpportunityContactRole,
+    Task,
+)
 
 if TYPE_CHECKING:
     from accounts.demo.builder import DemoBuilder
 
 
+PATH = ["new", "nurturing", "mql", "sales_accepted", "converted"]
+
+
+def _lead_moves(rng, status: str, created: datetime, now: datetime) -> list[tuple]:
+    """The walk of a lead to its status: (from, to, when), the creation first."""
+    # A disqualified lead leaves the path from wherever it got to.
+    steps = (
+        PATH[: PATH.index(status) + 1] if status in PATH else [*PATH[: rng.randint(1, 4)], status]
+    )
+    moves, when = [("", steps[0], created)], created
+    for before, after in zip(steps, steps[1:], strict=False):
+        when = min(now, when + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 23)))
+        moves.append((before, after, when))
+    return moves
+
+
+def _lead_history_build(b: DemoBuilder, owners: dict[int, int]) -> None:
+    """The LeadStatusChange rows of every demo lead (marketing moves them until MQL, the
+    owner accepts, converts or disqualifies them)."""
+    rng = b.rng_for("lead-history")
+    writer = b.writer(LeadStatusChange)
+    reasons = list(DisqualifyReason.objects.filter(is_active=True).values_list("pk", flat=True))
+    marketer_id = b.users["marketer"].pk
+    next_id = b.next_id(LeadStatusChange)
+    rows = []
+    for lead_id, _person, status, created in b.leads:
+        moves = _lead_moves(rng, status, created, b.now)
+        b.lead_steps[lead_id] = moves[1:]
+        for before, after, when in moves:
+            sales = after in ("sales_accepted", "converted", "disqualified")
+            rows.append(
+                writer.row(
+                    id=next_id,
+                    lead_id=lead_id,
+                    from_status=before,
+                    to_status=after,
+                    changed_at=when,
+                    changed_by_id=owners[lead_id] if sales else marketer_id,
+                    source="scoring" if after == "mql" else "user",
+                    disqualify_reason_id=(
+                        rng.choice(reasons) if after == "disqualified" and reasons else None
+                    ),
+                )
+            )
+            next_id += 1
+    b.count("lead status changes", writer.write(rows))
+
+
 def leads_build(b: DemoBuilder) -> None:
     rng, now = b.rng, b.now
     writer = b.writer(Lead)
+    owners: dict[int, int] = {}
     next_id = b.next_id(Lead)
     statuses = list(Lead.Status.values)
     weights = [("new", 25), ("nurturing", 30), ("mql", 15), ("sales_accepted", 10)]
@@ -67,7 +123,9 @@ def leads_build(b: DemoBuilder) -> None:
                 )
             )
             b.leads.append((lead_id, person, status, created))
+            owners[lead_id] = owner or marketer_id
     b.count("leads", writer.write(rows))
+    _lead_history_build(b, owners)
 
 
 def opportunities_build(b: DemoBuilder) -> None:

@@ -53,8 +53,15 @@ def _dialog(request, lead: Lead, template: str, context: dict, *, action: str, f
         next_url=safe_next_url(request, lead_url),
         allowed=may_work_lead(request.user, lead),
     )
-    status = getattr(form, "error_status", 400) if form.errors else 200
-    return render(request, template, context, status=status)
+    return render(request, template, context, status=_status(request, form))
+
+
+def _status(request, form) -> int:
+    """A refused form answers its 4xx; inside the htmx modal a 200, so htmx swaps it in
+    (htmx 2 does not swap error answers)."""
+    if not form.errors or request.htmx:
+        return 200
+    return getattr(form, "error_status", 400)
 
 
 def _run(request, lead: Lead, form, do, *, message: str):
@@ -279,7 +286,7 @@ def reason_edit(request, pk: int):
             "dialog_action": reverse("accounts:disqualify_reason_edit", args=[pk]),
             "next_url": safe_next_url(request, back),
         },
-        status=400 if form.errors else 200,
+        status=_status(request, form),
     )
 
 

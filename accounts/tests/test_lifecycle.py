@@ -486,3 +486,13 @@ def test_api_pipeline_and_reasons(api_as, admin, sales_rep):
     services.lead_disqualify(user=admin, lead=lead, disqualify_reason=used)
     gone = admin_api.delete(f"/api/v1/disqualify-reasons/{used.pk}/")
     assert gone.status_code == 409
+
+
+def test_dialog_errors_inside_htmx_answer_200_so_the_modal_shows_them(client, admin):
+    lead = LeadFactory(status=S.MQL)
+    client.force_login(admin)
+    url = reverse("accounts:lead_convert", args=[lead.pk])
+    response = client.post(url, {"currency": "usd"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    done = client.post(url, {"currency": "USD"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 204 and done["HX-Redirect"].endswith(f"/leads/{lead.pk}/")

@@ -22,6 +22,7 @@ NAV_ITEMS = [
     (_("Cadences"), "cadences:list", "/cadences/", None),
     (_("Calls"), "calls:call_list", "/calls/", None),
     (_("Analytics"), "analytics:index", "/analytics/", None),
+    (_("Events"), "events:list", "/events/", None),
     (_("Forms"), "webforms:list", "/forms/", permissions.may_manage_webforms),
     (
         _("Subscription lists"),

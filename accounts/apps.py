@@ -15,6 +15,7 @@ class AccountsConfig(AppConfig):
         changes_register(targeting_rules_changes_listener)
         self._scoring_ready()
         self._subscriptions_ready()
+        self._events_ready()
         self._webhooks_ready()
 
     def _webhooks_ready(self):
@@ -27,6 +28,25 @@ class AccountsConfig(AppConfig):
 
         hub_events_consumer_register("webhooks", webhooks_handle_events)
         nav_badge_register("webhooks:list", webhooks_disabled_count)
+
+    def _events_ready(self):
+        """Events: the contact page's "Event information" and "Events attended" sections."""
+        from abm.panels import panel_register
+
+        panel_register(
+            record="contact",
+            key="event_information",
+            title=_("Event information"),
+            url_name="events:contact_info",
+            order=60,
+        )
+        panel_register(
+            record="contact",
+            key="events_attended",
+            title=_("Events attended"),
+            url_name="events:contact_attended",
+            order=61,
+        )
 
     def _subscriptions_ready(self):
         """Subscription lists: the contact page's "Subscription lists" section."""

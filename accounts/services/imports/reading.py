@@ -123,12 +123,15 @@ def import_control_characters_check(text: str) -> None:
     raise ImportRejected(errors)
 
 
-def _parse_header(kind: str, reader) -> list[str]:
+def _parse_header(
+    kind: str, reader, allowed: list[str] | None = None, required: list[str] | None = None
+) -> list[str]:
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
         raise ImportRejected([error(None, "", _("The file is empty."))], _("The file is empty."))
     columns = [header_key(cell) for cell in header]
-    allowed = COLUMNS[kind]
+    allowed = COLUMNS[kind] if allowed is None else allowed
+    required = REQUIRED[kind] if required is None else required
     errors = []
     seen: set[str] = set()
     for index, column in enumerate(columns, start=1):
@@ -147,7 +150,7 @@ def _parse_header(kind: str, reader) -> list[str]:
         elif column in seen:
             errors.append(error(1, column, _("This column appears twice.")))
         seen.add(column)
-    for column in REQUIRED[kind]:
+    for column in required:
         if column not in seen:
             errors.append(
                 error(1, column, _("The required column “%(name)s” is missing.") % {"name": column})
@@ -166,14 +169,23 @@ def import_parse_header_only(*, kind: str, text: str) -> None:
         raise ImportRejected([error(1, "", _("The file is not valid CSV: %s.") % exc)]) from exc
 
 
-def import_parse(*, kind: str, text: str) -> ParsedFile:
-    """Split CSV text into normalized columns and non-blank rows; header problems raise."""
-    if kind not in COLUMNS:
+def import_parse(
+    *,
+    kind: str,
+    text: str,
+    allowed: list[str] | None = None,
+    required: list[str] | None = None,
+) -> ParsedFile:
+    """Split CSV text into normalized columns and non-blank rows; header problems raise.
+
+    ``allowed`` / ``required`` name the columns of a file that is not one of the
+    record imports (an event's registration list, whose questions are columns too)."""
+    if allowed is None and kind not in COLUMNS:
         raise ApplicationError(_("Choose what to import: accounts or contacts."), field="kind")
     import_control_characters_check(text)
     reader = _reader(text)
     try:
-        columns = _parse_header(kind, reader)
+        columns = _parse_header(kind, reader, allowed, required)
         errors: list[dict] = []
         parsed = ParsedFile(columns=columns)
         for number, cells in enumerate(reader, start=2):

@@ -89,6 +89,8 @@ class WebFormBuilderForm(ServiceForm):
         self.rows = []
         for index, (key, entry) in enumerate(FIELD_CATALOG.items()):
             position, spec = current.get(key, (len(FIELD_CATALOG) + index, None))
+            if webform is None:
+                position = index  # a new form lists the fields in the catalog's order
             self.fields[f"use_{key}"] = forms.BooleanField(
                 required=False, initial=spec is not None or key == "email"
             )

@@ -186,7 +186,7 @@ def _registration(pk: int, registration_id: int) -> EventRegistration:
 def registration_check_in(request, pk: int, registration_id: int):
     registration = _registration(pk, registration_id)
     try:
-        _registration, now_in = services.registration_check_in(
+        _checked, now_in = services.registration_check_in(
             user=request.user, event=registration.event, contact=registration.contact
         )
     except ApplicationError as exc:

@@ -1,6 +1,7 @@
 """API routes of the accounts app, gathered from each area's module."""
 
 from accounts.api import imports, money, records, targets
+from accounts.scoring import api as scoring
 from accounts.lifecycle import api as lifecycle
 from accounts.events import api as events
 from accounts.webforms import api as webforms
@@ -11,6 +12,7 @@ urlpatterns = (
     + imports.urlpatterns
     + targets.urlpatterns
     + money.urlpatterns
+    + scoring.urlpatterns
     + lifecycle.urlpatterns
     + events.urlpatterns
     + webhooks.urlpatterns

@@ -20,7 +20,8 @@ The formula (README "Lead scoring"):
 - Score = max(0, round(Σ rule points)); sales-ready when score ≥ the model's threshold.
 
 Each computation stores per lead the rules that gave points (``breakdown``: rule id,
-points, match count and the newest ≤ 10 contributing activity ids), mirrors the score into
+points and match count; the contributing interactions are the rule's matches at
+``computed_at``, listed by ``rule_activities`` for the page and the API), mirrors the score into
 ``accounts_lead.score``, writes ``LeadScoreDay`` for today when the score changed, and
 flags ``mql_pending`` when the score crossed the threshold from below on a lead that is
 new or nurturing (``accounts.scoring.services.lead_scores_qualify`` does the rest).
@@ -50,8 +51,9 @@ def _pg() -> bool:
 def _time(value: datetime):
     if _pg():
         return value
-    # Django stores naive UTC text in SQLite; compare in the same form.
-    return timezone.make_naive(value, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # Django stores naive UTC text in SQLite (str(): no fraction when it is 0); compare
+    # in exactly the same form, so text order is time order.
+    return str(timezone.make_naive(value, UTC))
 
 
 def _age(column: str) -> str:
@@ -123,75 +125,112 @@ def _field_rules_sql(params: dict) -> str:
     return f"(CASE r.id {' '.join(branches)} ELSE 0 END)"
 
 
-def _build_sql(*, lead_filter: str, contact_filter: str, params: dict) -> str:
-    """The statement that fills the temporary table of new scores for the leads in scope."""
-    true = "TRUE" if _pg() else "1"
+def _activity_branches(params: dict, now: datetime, contact_filter: str) -> list[str]:
+    """One SELECT per active interaction rule, its criteria inlined as parameters: each is
+    a plain filtered scan, so PostgreSQL never evaluates every rule on every activity."""
+    rules = ScoringRule.objects.filter(
+        kind=ScoringRule.Kind.ACTIVITY, model__is_active=True
+    ).order_by("id")
     false = "FALSE" if _pg() else "0"
     age = _age("a.occurred_at")
-    if _pg():
-        window_ok = (
-            "(r.window_days IS NULL OR a.occurred_at >= "
-            "%(now)s::timestamptz - r.window_days * interval '1 day')"
+    branches = []
+    for rule in rules:
+        key = f"r{rule.pk}_"
+        where = [f"a.is_bot = {false}", "a.occurred_at <= %(now)s", contact_filter]
+        if rule.activity_type:
+            params[f"{key}type"] = rule.activity_type
+            where.append(f"a.type = %({key}type)s")
+        if rule.campaign_id:
+            params[f"{key}campaign"] = int(rule.campaign_id)
+            where.append(f"a.campaign_id = %({key}campaign)s")
+        if rule.content_type:
+            params[f"{key}ctype"] = rule.content_type.lower()
+            where.append(f"lower(a.content_type) = %({key}ctype)s")
+        if rule.subject_contains:
+            params[f"{key}subject"] = rule.subject_contains
+            where.append(_contains("a.subject", f"%({key}subject)s"))
+        if rule.url_contains:
+            params[f"{key}url"] = rule.url_contains
+            where.append(_contains("a.url", f"%({key}url)s"))
+        since = rule_since(rule, now)
+        if since is not None:
+            params[f"{key}since"] = _time(since)
+            where.append(f"a.occurred_at >= %({key}since)s")
+        if rule.decay == ScoringRule.Decay.HALF_LIFE and rule.decay_days:
+            weight = f"EXP(-{LN2!r} * {age} / {float(rule.decay_days)!r})"
+        else:
+            weight = "1.0"
+        branches.append(
+            f"SELECT a.contact_id AS contact_id, {int(rule.pk)} AS rule_id, "
+            f"{weight} AS weight, a.occurred_at AS occurred_at "
+            f"FROM accounts_activity a WHERE {' AND '.join(where)}"
         )
-        expire_ok = (
-            "(r.decay <> 'expire' OR a.occurred_at >= "
-            "%(now)s::timestamptz - r.decay_days * interval '1 day')"
-        )
-        ids_agg = (
-            "COALESCE(json_agg(h.activity_id ORDER BY h.rn) FILTER (WHERE h.rn <= "
-            f"{TOP_ACTIVITIES}), '[]'::json)"
-        )
-        item = (
-            "json_build_object('rule', p.rule_id, 'points', p.points, 'count', p.cnt, "
-            "'activities', COALESCE(p.ids, '[]'::json))"
-        )
-        breakdown = (
-            f"COALESCE(json_agg({item} ORDER BY p.position, p.rule_id) "
-            "FILTER (WHERE p.points <> 0), '[]'::json)::jsonb"
-        )
-    else:
-        window_ok = (
-            "(r.window_days IS NULL OR julianday(a.occurred_at) >= "
-            "julianday(%(now)s) - r.window_days)"
-        )
-        expire_ok = (
-            "(r.decay <> 'expire' OR julianday(a.occurred_at) >= julianday(%(now)s) - r.decay_days)"
-        )
-        ids_agg = f"json_group_array(h.activity_id) FILTER (WHERE h.rn <= {TOP_ACTIVITIES})"
-        item = (
-            "json_object('rule', p.rule_id, 'points', p.points, 'count', p.cnt, "
-            "'activities', json(COALESCE(p.ids, '[]')))"
-        )
-        breakdown = f"COALESCE(json_group_array({item}) FILTER (WHERE p.points <> 0), '[]')"
-    decay_of = (
-        "(CASE WHEN r.decay = 'half_life' AND r.decay_days > 0 "
-        f"THEN EXP(-{LN2!r} * {{age}} / r.decay_days) ELSE 1.0 END)"
-    )
+    return branches
+
+
+def rule_since(rule: ScoringRule, now: datetime) -> datetime | None:
+    """The oldest moment an interaction still counts for ``rule`` (window and expiry)."""
+    from datetime import timedelta
+
+    limits = []
+    if rule.window_days:
+        limits.append(now - timedelta(days=rule.window_days))
+    if rule.decay == ScoringRule.Decay.EXPIRE and rule.decay_days:
+        limits.append(now - timedelta(days=rule.decay_days))
+    return max(limits) if limits else None
+
+
+def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: datetime) -> str:
+    """The statement that fills the temporary table of new scores for the leads in scope."""
+    true = "TRUE" if _pg() else "1"
+    branches = _activity_branches(params, now, contact_filter)
     field_match = _field_rules_sql(params)
-    matches = " AND ".join(
-        [
-            "(r.activity_type = '' OR a.type = r.activity_type)",
-            "(r.campaign_id IS NULL OR a.campaign_id = r.campaign_id)",
-            "(r.content_type = '' OR lower(a.content_type) = lower(r.content_type))",
-            f"(r.subject_contains = '' OR {_contains('a.subject', 'r.subject_contains')})",
-            f"(r.url_contains = '' OR {_contains('a.url', 'r.url_contains')})",
-            window_ok,
-            expire_ok,
-        ]
+    newest_age = _age("h.newest")
+    decay_newest = (
+        "(CASE WHEN r.decay = 'half_life' AND r.decay_days > 0 "
+        f"THEN EXP(-{LN2!r} * {newest_age} / r.decay_days) ELSE 1.0 END)"
     )
-    raw = f"""CASE
-        WHEN r.kind = 'field' THEN r.points * {field_match}
-        WHEN r.count_mode = 'at_least' THEN (CASE WHEN COALESCE(h.cnt, 0) >= r.min_count
-            AND COALESCE(h.cnt, 0) > 0 THEN r.points * {decay_of.format(age="h.min_age")}
-            ELSE 0 END)
-        ELSE r.points * COALESCE(h.weight, 0) END"""
+    raw = f"""(CASE WHEN r.count_mode = 'at_least'
+            THEN (CASE WHEN h.cnt >= r.min_count THEN r.points * {decay_newest} ELSE 0 END)
+            ELSE r.points * h.weight END)"""
     capped = f"""CASE
-        WHEN r.max_points IS NOT NULL AND ({raw}) > r.max_points THEN r.max_points
-        WHEN r.max_points IS NOT NULL AND ({raw}) < -r.max_points THEN -r.max_points
-        ELSE ({raw}) END"""
+        WHEN r.max_points IS NOT NULL AND {raw} > r.max_points THEN r.max_points
+        WHEN r.max_points IS NOT NULL AND {raw} < -r.max_points THEN -r.max_points
+        ELSE {raw} END"""
+    item = (
+        "'{\"rule\": ' || p.rule_id || ', \"points\": ' || p.points "
+        "|| ', \"count\": ' || p.cnt || '}'"
+    )
+    if _pg():
+        breakdown = f"('[' || string_agg({item}, ', ' ORDER BY p.rule_id) || ']')::jsonb"
+        empty = "'[]'::jsonb"
+    else:
+        breakdown = f"'[' || group_concat({item}, ', ') || ']'"
+        empty = "'[]'"
+    hits = (
+        f"""
+        hits AS (
+            SELECT x.contact_id AS contact_id, x.rule_id AS rule_id, COUNT(*) AS cnt,
+                SUM(x.weight) AS weight, MAX(x.occurred_at) AS newest
+            FROM ({" UNION ALL ".join(branches)}) x
+            GROUP BY x.contact_id, x.rule_id
+        ),
+        activity_points AS (
+            SELECT s.lead_id AS lead_id, r.id AS rule_id, h.cnt AS cnt,
+                {_round2(capped)} AS points
+            FROM hits h
+            JOIN scope s ON s.contact_id = h.contact_id
+            JOIN accounts_scoringrule r ON r.id = h.rule_id AND r.model_id = s.model_id
+        ),"""
+        if branches
+        else """
+        activity_points AS (
+            SELECT 0 AS lead_id, 0 AS rule_id, 0 AS cnt, 0.0 AS points WHERE 1 = 0
+        ),"""
+    )
     return f"""
         CREATE TEMP TABLE {TMP} AS
-        WITH scope AS (
+        WITH scope AS {"MATERIALIZED " if _pg() else ""}(
             SELECT l.id AS lead_id, l.contact_id AS contact_id, l.status AS status,
                 COALESCE(mp.id, ma.id) AS model_id
             FROM accounts_lead l
@@ -201,46 +240,28 @@ def _build_sql(*, lead_filter: str, contact_filter: str, params: dict) -> str:
                 ON ma.is_active = {true} AND ma.product_id IS NULL
             WHERE l.contact_id IS NOT NULL AND {lead_filter}
                 AND COALESCE(mp.id, ma.id) IS NOT NULL
-        ),
-        arules AS (
-            SELECT r.* FROM accounts_scoringrule r
-            JOIN accounts_scoringmodel m ON m.id = r.model_id AND m.is_active = {true}
-            WHERE r.kind = 'activity'
-        ),
-        matched AS (
-            SELECT a.contact_id AS contact_id, r.id AS rule_id, a.id AS activity_id,
-                {decay_of.format(age=age)} AS weight, {age} AS age,
-                ROW_NUMBER() OVER (
-                    PARTITION BY a.contact_id, r.id ORDER BY a.occurred_at DESC, a.id DESC
-                ) AS rn
-            FROM accounts_activity a
-            JOIN arules r ON {matches}
-            WHERE a.is_bot = {false} AND a.occurred_at <= %(now)s AND {contact_filter}
-        ),
-        hits AS (
-            SELECT h.contact_id AS contact_id, h.rule_id AS rule_id, COUNT(*) AS cnt,
-                SUM(h.weight) AS weight, MIN(h.age) AS min_age, {ids_agg} AS ids
-            FROM matched h
-            GROUP BY h.contact_id, h.rule_id
-        ),
-        per_rule AS (
-            SELECT s.lead_id AS lead_id, r.id AS rule_id, r.position AS position,
-                COALESCE(h.cnt, 0) AS cnt, h.ids AS ids,
-                {_round2(capped)} AS points
+        ),{hits}
+        field_points AS (
+            SELECT s.lead_id AS lead_id, r.id AS rule_id, 0 AS cnt, r.points * 1.0 AS points
             FROM scope s
-            JOIN accounts_scoringrule r ON r.model_id = s.model_id
+            JOIN accounts_scoringrule r ON r.model_id = s.model_id AND r.kind = 'field'
             JOIN accounts_contact c ON c.id = s.contact_id
             LEFT JOIN accounts_account ac ON ac.id = c.account_id
-            LEFT JOIN hits h ON h.contact_id = s.contact_id AND h.rule_id = r.id
+            WHERE {field_match} = 1
         ),
         totals AS (
             SELECT p.lead_id AS lead_id, SUM(p.points) AS total, {breakdown} AS breakdown
-            FROM per_rule p GROUP BY p.lead_id
+            FROM (
+                SELECT * FROM activity_points WHERE points <> 0
+                UNION ALL SELECT * FROM field_points
+                ORDER BY 1, 2
+            ) p
+            GROUP BY p.lead_id
         )
         SELECT s.lead_id AS lead_id, s.model_id AS model_id, s.status AS status,
             CAST(CASE WHEN COALESCE(t.total, 0) < 0 THEN 0
                 ELSE FLOOR(COALESCE(t.total, 0) + 0.5) END AS INTEGER) AS score,
-            COALESCE(t.breakdown, {"'[]'::jsonb" if _pg() else "'[]'"}) AS breakdown,
+            COALESCE(t.breakdown, {empty}) AS breakdown,
             m.threshold AS threshold
         FROM scope s
         JOIN accounts_scoringmodel m ON m.id = s.model_id
@@ -290,7 +311,9 @@ def lead_scores_compute(
                 cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(f"DROP TABLE IF EXISTS {TMP}")
         cursor.execute(
-            _build_sql(lead_filter=lead_filter, contact_filter=contact_filter, params=params),
+            _build_sql(
+                lead_filter=lead_filter, contact_filter=contact_filter, params=params, now=now
+            ),
             params,
         )
         if big and _pg():
@@ -365,3 +388,27 @@ def lead_scores_compute(
         )
         cursor.execute(f"DROP TABLE {TMP}")
     return result
+
+
+def rule_activities(
+    rule: ScoringRule, *, contact_id: int, at: datetime, limit: int = TOP_ACTIVITIES
+):
+    """The interactions that gave ``rule`` its points for a contact when scored at ``at``
+    (the same criteria as the SQL), newest first."""
+    from accounts.models import Activity
+
+    qs = Activity.objects.filter(contact_id=contact_id, is_bot=False, occurred_at__lte=at)
+    if rule.activity_type:
+        qs = qs.filter(type=rule.activity_type)
+    if rule.campaign_id:
+        qs = qs.filter(campaign_id=rule.campaign_id)
+    if rule.content_type:
+        qs = qs.filter(content_type__iexact=rule.content_type)
+    if rule.subject_contains:
+        qs = qs.filter(subject__icontains=rule.subject_contains)
+    if rule.url_contains:
+        qs = qs.filter(url__icontains=rule.url_contains)
+    since = rule_since(rule, at)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=since)
+    return list(qs.order_by("-occurred_at", "-id")[:limit])

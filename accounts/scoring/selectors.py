@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Activity, Lead, LeadScore, ScoringModel, ScoringRule
+from accounts.scoring.engine import rule_activities
 
 REASONS = {
     "no_contact": "This lead has no contact, so it cannot be scored automatically: "
@@ -135,15 +136,13 @@ def lead_score_explain(lead: Lead) -> dict:
             pk__in=[i.get("rule") for i in items]
         )
     }
-    activity_ids = [a for i in items for a in (i.get("activities") or [])]
-    activities = {
-        a.pk: a
-        for a in Activity.objects.filter(pk__in=activity_ids).only(
-            "id", "type", "subject", "url", "occurred_at", "campaign_id"
-        )
-    }
     for item in items:
         rule = rules.get(item.get("rule"))
+        activities = (
+            rule_activities(rule, contact_id=lead.contact_id, at=stored.computed_at)
+            if rule is not None and rule.kind == ScoringRule.Kind.ACTIVITY
+            else []
+        )
         result["items"].append(
             {
                 "rule": item.get("rule"),
@@ -158,8 +157,7 @@ def lead_score_explain(lead: Lead) -> dict:
                         "subject": a.subject or a.url,
                         "occurred_at": a.occurred_at,
                     }
-                    for a in (activities.get(pk) for pk in item.get("activities") or [])
-                    if a is not None
+                    for a in activities
                 ],
             }
         )

@@ -17,6 +17,7 @@ from accounts.models import (
     Contact,
     Industry,
     Lead,
+    LeadScore,
     Opportunity,
     Product,
     RelationshipType,
@@ -400,6 +401,10 @@ class LeadForm(OwnedForm):
                 "source_campaign": instance.source_campaign_id,
             }
         super().__init__(*args, **kwargs)
+        if instance is not None and LeadScore.objects.filter(lead=instance).exists():
+            # A scoring model computes this lead's score: shown, not typed (lead scoring).
+            self.fields["score"].disabled = True
+            self.fields["score"].help_text = _("Computed by lead scoring; see the Score panel.")
         self.fields["contact"].widget.attrs.update(
             _picker_attrs("contact-options", contact_lookup_url)
         )

@@ -457,38 +457,11 @@ def lead_scores_changes_listener(*, kind: str, account_ids: set[int], contact_id
 
 
 def _status_change_to_mql(lead: Lead, reason: str) -> None:
-    """Through the lead status service (history, activity, hub event)."""
-    try:
-        from accounts.lifecycle.services import lead_status_change
-    except ImportError:  # the lifecycle service has not landed: the same three writes here
-        lead_status_change = None
-    if lead_status_change is not None:
-        lead_status_change(lead, Lead.Status.MQL, user=None, reason=reason, source="scoring")
-        return
-    from accounts.models import HubEvent
-    from accounts.services.activities import activity_record
-    from accounts.services.hub_events import hub_event_emit
+    """Through the one door for a lead's status (history, the ``lead_status_changed``
+    activity, the ``lead.status_changed`` hub event), as the system (source: scoring)."""
+    from accounts.lifecycle.services import lead_status_change
 
-    old = lead.status
-    lead.status = Lead.Status.MQL
-    lead.updated_at = timezone.now()
-    lead.save(update_fields=["status", "updated_at"])
-    activity_record(
-        contact=lead.contact,
-        type=Activity.Type.LEAD_STATUS_CHANGED,
-        subject=f"Lead status: {old} → {lead.status}",
-        metadata={"lead": lead.pk, "from": old, "to": lead.status, "source": "scoring"},
-    )
-    hub_event_emit(
-        HubEvent.Kind.LEAD_STATUS_CHANGED,
-        subject_type="lead",
-        subject_id=lead.pk,
-        account_id=lead.account_id,
-        contact_id=lead.contact_id,
-        owner_id=lead.owner_id,
-        payload={"lead": lead.pk, "from": old, "to": lead.status, "source": "scoring"},
-    )
-    changes_notify(kind="lead", account_ids={lead.account_id}, contact_ids={lead.contact_id})
+    lead_status_change(lead, Lead.Status.MQL, user=None, reason=reason, source="scoring")
 
 
 def _owner_task(lead: Lead, score: LeadScore, now: datetime) -> Task | None:

@@ -313,3 +313,26 @@ def test_score_day_history_written_on_change_only(marketer):
     lead_scores_compute(now=NOW + timedelta(days=2))
     rows = list(LeadScoreDay.objects.filter(lead=lead).values_list("day", "score"))
     assert rows == [(date(2026, 6, 1), 10), (date(2026, 6, 3), 20)]
+
+
+def test_a_computed_score_cannot_be_typed(marketer, client):
+    from abm.exceptions import ApplicationError
+    from accounts.services.records import lead_update
+
+    lead = LeadFactory(owner=marketer)
+    manual = Lead.objects.create(account=AccountFactory(), topic="Typed", owner=marketer)
+    make_model(marketer, [{"points": 10, "activity_type": "email_clicked"}])
+    ActivityFactory(contact=lead.contact, type="email_clicked", occurred_at=ago(1))
+    lead_scores_compute(now=NOW)
+    lead.refresh_from_db()
+    with pytest.raises(ApplicationError) as caught:
+        lead_update(user=marketer, lead=lead, data={"score": 99})
+    assert caught.value.field == "score"
+    lead_update(user=marketer, lead=lead, data={"score": 10, "topic": "Same score is fine"})
+    # A lead no model scores (no contact) keeps a score people type.
+    lead_update(user=marketer, lead=manual, data={"score": 42})
+    assert Lead.objects.get(pk=manual.pk).score == 42
+    from accounts.forms import LeadForm
+
+    assert LeadForm(instance=lead).fields["score"].disabled
+    assert not LeadForm(instance=manual).fields["score"].disabled

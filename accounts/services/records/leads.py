@@ -11,6 +11,7 @@ from abm.exceptions import ApplicationError
 from accounts.lifecycle import services as lifecycle
 from accounts.models import (
     Lead,
+    LeadScore,
     User,
 )
 from accounts.services.changes import changes_notify
@@ -49,6 +50,14 @@ def lead_update(*, user: User, lead: Lead, data: dict, source: str = "user") -> 
     _check_write(user, lead)
     data = dict(data)
     _resolve_owner(user, data, current_owner_id=lead.owner_id)
+    if "score" in data and data["score"] != lead.score:
+        computed = LeadScore.objects.filter(lead=lead).select_related("model").first()
+        if computed is not None:
+            raise ApplicationError(
+                _("The scoring model “%(model)s” computes this lead's score; it cannot be typed.")
+                % {"model": computed.model.name if computed.model else ""},
+                field="score",
+            )
     old_status = lead.status
     new_status = data.pop("status", old_status)
     _assign(lead, data, LEAD_FIELDS)

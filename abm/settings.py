@@ -238,6 +238,11 @@ WEBHOOKS_DISABLE_AFTER_HOURS = env.float("WEBHOOKS_DISABLE_AFTER_HOURS", default
 WEBHOOKS_DISABLE_MIN_FAILURES = env.int("WEBHOOKS_DISABLE_MIN_FAILURES", default=10)
 WEBHOOKS_ROTATION_GRACE_HOURS = env.float("WEBHOOKS_ROTATION_GRACE_HOURS", default=24.0)
 WEBHOOKS_SEND_CONCURRENCY = env.int("WEBHOOKS_SEND_CONCURRENCY", default=16)
+# Hosted forms (accounts/webforms): a submission sent sooner than this after the form was
+# shown is spam; one client address may send RATE_LIMIT submissions per RATE_WINDOW seconds.
+WEBFORM_MIN_FILL_SECONDS = env.float("WEBFORM_MIN_FILL_SECONDS", default=3.0)
+WEBFORM_RATE_LIMIT = env.int("WEBFORM_RATE_LIMIT", default=10)
+WEBFORM_RATE_WINDOW = env.int("WEBFORM_RATE_WINDOW", default=600)
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://var/outbox")

@@ -34,6 +34,7 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from abm.filters import HubFilterSet
 from accounts.models import Activity
@@ -69,6 +70,22 @@ SALES_EVENTS: dict[str, tuple] = {
         Q(type=A.CAMPAIGN_REMOVED, metadata__has_key="cadence"),
     ),
 }
+
+
+class _WholeNumberFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 10000})
+class CountFilter(_WholeNumberFilter):
+    """How many times at least (default 1)."""
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 3650})
+class DaysFilter(_WholeNumberFilter):
+    """The window in days (default 30)."""
+
+
 EVENT_CHOICES = [(key, label) for key, (label, _q) in SALES_EVENTS.items()]
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
@@ -127,15 +144,15 @@ class SalesEventFilterSet(HubFilterSet):
     sales_event = django_filters.ChoiceFilter(
         choices=EVENT_CHOICES, method="filter_sales_event", label=_("Sales event")
     )
-    sales_event_min = django_filters.NumberFilter(
+    sales_event_min = CountFilter(
         method="filter_noop",
-        label=_("At least this many times"),
+        label=_("At least this many times (default 1; needs sales_event)"),
         min_value=1,
         max_value=MAX_COUNT,
     )
-    sales_event_days = django_filters.NumberFilter(
+    sales_event_days = DaysFilter(
         method="filter_noop",
-        label=_("In the last days"),
+        label=_("Window in days (default 30) for sales_event and sales_event_not"),
         min_value=1,
         max_value=MAX_DAYS,
     )
@@ -184,9 +201,7 @@ def _sales_event_clean(form: forms.Form) -> None:
         value = data.get(name)
         if value is None:
             continue
-        if value != int(value):
-            form.add_error(name, _("Use a whole number."))
-        elif not event and not (name == "sales_event_days" and data.get("sales_event_not")):
+        if not event and not (name == "sales_event_days" and data.get("sales_event_not")):
             form.add_error(name, _("Choose a sales event for this to apply to."))
     if event and data.get("sales_event_not") == event:
         form.add_error("sales_event_not", _("Choose another event than the first one."))

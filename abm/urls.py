@@ -36,6 +36,7 @@ urlpatterns = [
     path("webhooks/", include("accounts.webhooks.urls")),
     path("subscription-lists/", include("accounts.subscriptions.urls")),
     path("preferences/", include("accounts.subscriptions.public_urls")),
+    path("personal-data/", include("accounts.gdpr.urls")),
     path("events/", include("accounts.events.urls")),
     path("", include("accounts.urls")),
 ]

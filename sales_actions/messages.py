@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from accounts.subscriptions.tokens import centre_path
 from sales_actions.models import EmailTemplate, SalesEmail
 from sales_actions.rendering import links_rewrite
 from sales_actions.signing import token_make
@@ -34,6 +35,13 @@ def click_url(email_id: int, position: int) -> str:
 def unsubscribe_url(contact_id: int, email_id: int) -> str:
     token = token_make("unsubscribe", contact_id, email_id)
     return absolute(reverse("sales_actions:unsubscribe", args=[token]))
+
+
+def preferences_url(email: SalesEmail) -> str:
+    """The contact's subscription centre, signed for them, this email and its send's list:
+    every marketing email links to it and its List-Unsubscribe (one-click) lands there."""
+    list_id = email.batch.subscription_list_id if email.batch_id else None
+    return absolute(centre_path(email.contact_id, sales_email_id=email.pk, list_id=list_id))
 
 
 def reply_address(email_id: int) -> str | None:
@@ -64,7 +72,7 @@ def message_build(email: SalesEmail, *, attachments=(), connection=None) -> Emai
     headers = {"Message-ID": email.message_id, "X-ABM-Email": str(email.pk)}
     reply_to = reply_address(email.pk)
     if email.kind == EmailTemplate.Kind.MARKETING:
-        https = unsubscribe_url(email.contact_id, email.pk)
+        https = preferences_url(email)
         mailto = "mailto:{}?subject={}".format(
             settings.SALES_EMAIL_UNSUBSCRIBE_ADDRESS,
             quote("unsubscribe " + token_make("unsubscribe", email.contact_id, email.pk)),
@@ -84,11 +92,12 @@ def message_build(email: SalesEmail, *, attachments=(), connection=None) -> Emai
     )
     html = tracked_html(email)
     if email.kind == EmailTemplate.Kind.MARKETING:
+        centre = preferences_url(email)
         html += (
-            f'\n<p style="font-size:12px;color:#888"><a href="'
-            f'{unsubscribe_url(email.contact_id, email.pk)}">Unsubscribe</a> from these emails.</p>'
+            f'\n<p style="font-size:12px;color:#888"><a href="{centre}">Unsubscribe or '
+            "choose which emails you get</a>.</p>"
         )
-        message.body += f"\nUnsubscribe: {unsubscribe_url(email.contact_id, email.pk)}\n"
+        message.body += f"\nUnsubscribe or choose which emails you get: {centre}\n"
     message.attach_alternative(html, "text/html")
     for attachment in attachments:
         message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)

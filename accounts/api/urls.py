@@ -4,6 +4,8 @@ from accounts.api import imports, money, records, targets
 from accounts.scoring import api as scoring
 from accounts.lifecycle import api as lifecycle
 from accounts.events import api as events
+from accounts.gdpr import api as gdpr
+from accounts.subscriptions import api as subscriptions
 from accounts.webforms import api as webforms
 from accounts.webhooks import api as webhooks
 
@@ -17,4 +19,6 @@ urlpatterns = (
     + events.urlpatterns
     + webhooks.urlpatterns
     + webforms.urlpatterns
+    + subscriptions.urlpatterns
+    + gdpr.urlpatterns
 )

@@ -366,10 +366,11 @@ def contact_subscriptions_update(
     """Join (True) or leave (False) subscription lists ({list id: joined}); every change a
     ConsentChange of field ``subscription``.
 
-    The contact themselves (no ``user``: the subscription centre) may change only public
-    lists. Rejoining a list the contact left themselves follows the reversal rule of every
-    consent field: their own action (``confirmed_by_contact``, the centre) or a stated
-    reason from a user who is not a sales rep.
+    The contact themselves (no ``user``: the subscription centre, one-click) may leave
+    any list but join only public ones. Rejoining a list the contact left themselves
+    follows the reversal rule of every consent field: their own action
+    (``confirmed_by_contact``, the centre) or a stated reason from a user who is not a
+    sales rep.
     """
     reason = consent_changes_check(changes={}, source=source, reason=reason)
     for list_id, value in changes.items():
@@ -393,9 +394,9 @@ def contact_subscriptions_update(
             field="subscription_list",
             code="not_found",
         )
-    if user is None and any(not lists[pk].is_public for pk in changes):
+    if user is None and any(v and not lists[pk].is_public for pk, v in changes.items()):
         raise ApplicationError(
-            _("Only public lists can be changed in the subscription centre."),
+            _("Only public lists can be joined in the subscription centre."),
             field="subscription_list",
         )
     now = timezone.now()

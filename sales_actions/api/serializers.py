@@ -79,6 +79,15 @@ class SalesEmailSendSerializer(serializers.Serializer):
     attachments = AttachmentInSerializer(many=True, required=False, default=list)
     idempotency_key = serializers.CharField(required=False, max_length=80)
     dry_run = serializers.BooleanField(required=False, default=False)
+    subscription_list = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=(
+            "A marketing email only: send to this subscription list's members (alone), or "
+            "only to those of the given recipients who are on it."
+        ),
+    )
 
 
 class RecipientResultSerializer(serializers.Serializer):

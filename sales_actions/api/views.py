@@ -256,6 +256,7 @@ class SalesEmailViewSet(
             include_signature=v["include_signature"],
             idempotency_key=v.get("idempotency_key") or request.headers.get("Idempotency-Key"),
             dry_run=v["dry_run"],
+            subscription_list_id=v.get("subscription_list"),
         )
         body = {
             "batch": result.batch.key if result.batch else None,

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from abm.exceptions import ApplicationError, ConflictError, ForbiddenError
 from abm.tasks import enqueue
-from accounts.models import Account, Contact, Opportunity, User
+from accounts.models import (
+    Account,
+    Contact,
+    Opportunity,
+    SubscriptionList,
+    SubscriptionMembership,
+    User,
+)
 from sales_actions.models import (
     BatchAttachment,
     EmailTemplate,
@@ -55,6 +62,8 @@ ALLOWED_ATTACHMENT_TYPES = {
 REASON_NO_EMAIL = "does not allow email"
 REASON_NO_BULK = "does not allow marketing (bulk) email"
 REASON_NO_ADDRESS = "has no email address"
+REASON_MINOR = "is a minor without recorded guardian consent"
+REASON_NOT_ON_LIST = "is not on the subscription list"
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,30 @@ def consent_reason(contact: Contact, kind: str) -> str | None:
         return REASON_NO_EMAIL
     if kind == EmailTemplate.Kind.MARKETING and not contact.allow_bulk_email:
         return REASON_NO_BULK
+    if (
+        kind == EmailTemplate.Kind.MARKETING
+        and contact.is_minor
+        and not (contact.guardian_id and contact.guardian_consent)
+    ):
+        return REASON_MINOR
     return None
+
+
+def subscription_list_resolve(value, template: EmailTemplate) -> SubscriptionList | None:
+    """The list a marketing send targets (only its members receive it), or None."""
+    if value in (None, ""):
+        return None
+    found = (
+        SubscriptionList.objects.filter(pk=int(value)).first() if str(value).isdecimal() else None
+    )
+    if found is None:
+        raise ApplicationError("That subscription list does not exist.", field="subscription_list")
+    if template.kind != EmailTemplate.Kind.MARKETING:
+        raise ApplicationError(
+            "Only a marketing email can be sent to a subscription list.",
+            field="subscription_list",
+        )
+    return found
 
 
 def _addresses(values, name: str) -> list[str]:
@@ -253,11 +285,15 @@ def sales_email_send(
     include_signature: bool = True,
     idempotency_key: str | None = None,
     dry_run: bool = False,
+    subscription_list_id=None,
 ) -> SendResult:
     """Queue an approved template to each consenting recipient (one outbox row each).
 
-    With ``dry_run`` nothing is written: the result is what the dialog shows before
-    sending. A repeated ``idempotency_key`` returns the first result instead of resending.
+    A marketing send may target a subscription list (``subscription_list_id``): alone, it
+    goes to the list's members; with contacts, an account or an opportunity, only those of
+    them on the list receive it (the others are skipped, saying so). With ``dry_run``
+    nothing is written: the result is what the dialog shows before sending. A repeated
+    ``idempotency_key`` returns the first result instead of resending.
     """
     if not user or not user.is_authenticated:
         raise ForbiddenError("Sign in to send email.")
@@ -271,9 +307,28 @@ def sales_email_send(
         if existing is not None and not dry_run:
             return _existing_result(existing, user)
     template = template_sendable(user=user, template_id=template_id)
-    contacts, account = recipients_resolve(
-        contact_ids=contact_ids, account_id=account_id, opportunity_id=opportunity_id
-    )
+    target_list = subscription_list_resolve(subscription_list_id, template)
+    members: set[int] = set()
+    if target_list is not None:
+        members = set(
+            SubscriptionMembership.objects.filter(subscription_list=target_list).values_list(
+                "contact_id", flat=True
+            )
+        )
+    if (
+        target_list is not None
+        and contact_ids is None
+        and account_id is None
+        and (opportunity_id is None)
+    ):
+        contacts = list(
+            Contact.objects.select_related("account").filter(pk__in=members).order_by("pk")
+        )
+        account = None
+    else:
+        contacts, account = recipients_resolve(
+            contact_ids=contact_ids, account_id=account_id, opportunity_id=opportunity_id
+        )
     cc = _addresses(cc, "cc")
     bcc = _addresses(bcc, "bcc")
     files = attachments_validate(attachments)
@@ -283,6 +338,8 @@ def sales_email_send(
     sendable = []
     for contact in contacts:
         reason = consent_reason(contact, template.kind)
+        if not reason and target_list is not None and contact.pk not in members:
+            reason = REASON_NOT_ON_LIST
         entry = {
             "contact_id": contact.pk,
             "name": contact.full_name,
@@ -346,6 +403,9 @@ def sales_email_send(
         )
         if not created:  # a concurrent request with the same key won the race
             return _existing_result(batch, user)
+        if target_list is not None:
+            batch.subscription_list = target_list
+            batch.save(update_fields=["subscription_list"])
         BatchAttachment.objects.bulk_create(
             [
                 BatchAttachment(

@@ -114,7 +114,8 @@ def email_open_record(
     """Record an open from the signed pixel token; None when the token is not ours."""
     parts = token_read("open", token, 1)
     email = _load(parts[0]) if parts else None
-    if email is None or not email.track:
+    # Not tracked when sent, or the contact has refused tracking since (follow_email).
+    if email is None or not email.track or not email.contact.follow_email:
         return None
     now = timezone.now()
     reason = bot_reason(email=email, user_agent=user_agent, ip=ip, method=method, now=now)
@@ -157,6 +158,10 @@ def email_click_record(
     email = _load(link.email_id)
     if email is None:
         return None
+    if not email.contact.follow_email:
+        # The contact refused tracking since it was sent: go, record nothing (an erased
+        # person's links are blank: nowhere to go).
+        return link.url or None
     now = timezone.now()
     reason = bot_reason(email=email, user_agent=user_agent, ip=ip, method=method, now=now)
     with transaction.atomic():

@@ -28,7 +28,11 @@ def unsubscribe_url(send, sales_rep):
 
 @pytest.mark.parametrize(
     ("post", "source"),
-    [({"List-Unsubscribe": "One-Click"}, "one_click"), ({}, "unsubscribe_page")],
+    [
+        ({"List-Unsubscribe": "One-Click"}, "one_click"),
+        # the link lands in the subscription centre: its "unsubscribe from all" button
+        ({"action": "unsubscribe_all"}, "subscription_centre"),
+    ],
 )
 def test_unsubscribe_records_source_email_and_reason(unsubscribe_url, post, source):
     contact, email, url = unsubscribe_url

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from abm.exceptions import ApplicationError
 from abm.pages import flash_trigger
-from accounts.models import Account, Opportunity
+from accounts.models import Account, Opportunity, SubscriptionList
 from sales_actions import selectors, services
 from sales_actions.forms import PersonalEmailForm, SendEmailForm
 from sales_actions.services.personal import personal_email_allowed, sales_email_send_personal
@@ -26,7 +26,15 @@ from sales_actions.services.sending import MAX_SELECTED, Attachment, recipients_
 
 def _send_target(params) -> dict:
     """Who the dialog addresses: ?contact=, ?selected= (repeated), ?contacts=1,2, ?account=
-    or ?opportunity= (the buying-group members tab sends its ticked ``selected`` boxes)."""
+    or ?opportunity= (the buying-group members tab sends its ticked ``selected`` boxes);
+    ?subscription_list= a marketing email to a list's members (the lists page)."""
+    if params.get("subscription_list"):
+        sl = get_object_or_404(SubscriptionList, pk=_int(params["subscription_list"]))
+        return {
+            "subscription_list_id": sl.pk,
+            "label": _("the members of the subscription list %(name)s") % {"name": sl.name},
+            "query": {"subscription_list": sl.pk},
+        }
     if params.get("account"):
         account = get_object_or_404(Account, pk=_int(params["account"]))
         return {
@@ -67,7 +75,8 @@ def _int(value) -> int:
 
 
 def _target_kwargs(target: dict) -> dict:
-    return {k: target[k] for k in ("contact_ids", "account_id", "opportunity_id") if k in target}
+    keys = ("contact_ids", "account_id", "opportunity_id", "subscription_list_id")
+    return {k: target[k] for k in keys if k in target}
 
 
 @login_required
@@ -173,7 +182,7 @@ def send_dialog(request):
             )
         except ApplicationError as exc:
             context["check_error"] = exc.message
-    elif request.method == "GET":
+    elif request.method == "GET" and "subscription_list_id" not in target:
         try:  # no template to check with: still say when there are too many people
             recipients_resolve(**_target_kwargs(target))
         except ApplicationError as exc:

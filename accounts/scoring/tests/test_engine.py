@@ -334,5 +334,5 @@ def test_a_computed_score_cannot_be_typed(marketer, client):
     assert Lead.objects.get(pk=manual.pk).score == 42
     from accounts.forms import LeadForm
 
-    assert LeadForm(instance=lead).fields["score"].disabled
-    assert not LeadForm(instance=manual).fields["score"].disabled
+    assert LeadForm(instance=lead, user=marketer).fields["score"].disabled
+    assert not LeadForm(instance=manual, user=marketer).fields["score"].disabled

@@ -14,7 +14,7 @@ import time
 
 from accounts.demo import DemoResult, demo_seed
 
-DEMO_APPS = ("buying_groups", "sales_actions", "analytics", "accounts.webforms")
+DEMO_APPS = ("buying_groups", "sales_actions", "analytics", "accounts.webforms", "accounts.events")
 
 
 def app_demos_seed(*, seed: int, scale: int, stdout=None) -> list[str]:

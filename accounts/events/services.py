@@ -74,6 +74,12 @@ def _check_manage(user: User | None) -> None:
         raise ForbiddenError(_("Only marketers and admins can manage events."))
 
 
+def _key_of(label: str) -> str:
+    """A question's key from its label: "Which session?" → "which_session"."""
+    key = re.sub(r"[^a-z0-9]+", "_", header_key(label)).strip("_")[:40].rstrip("_")
+    return key if key[:1].isalpha() else f"q_{key}"[:40]
+
+
 def questions_clean(raw) -> list[dict]:
     """Registration questions as [{"key", "label"}]: from that list, or from plain labels."""
     if raw in (None, ""):
@@ -93,7 +99,7 @@ def questions_clean(raw) -> list[dict]:
         if not isinstance(item, dict) or not isinstance(item.get("label"), str):
             raise ApplicationError(_("Each question needs a label (text)."), field="questions")
         label = " ".join(item["label"].split())[:200]
-        key = item.get("key") or header_key(label)
+        key = item.get("key") or _key_of(label)
         if not isinstance(key, str) or not QUESTION_KEY.match(key) or not label:
             raise ApplicationError(
                 _("“%(label)s” needs a key of lower-case letters, digits and _.")

@@ -132,6 +132,11 @@ PAGE_FORMS = {
     "webhooks:ping": "test_webhook_create_edit_rotate_ping_replay_delete",
     "webhooks:delivery_replay": "test_webhook_create_edit_rotate_ping_replay_delete",
     "webhooks:delete": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "scoring:create": "test_scoring_model_create_edit_activate_recompute_delete",
+    "scoring:edit": "test_scoring_model_create_edit_activate_recompute_delete",
+    "scoring:activate": "test_scoring_model_create_edit_activate_recompute_delete",
+    "scoring:recompute": "test_scoring_model_create_edit_activate_recompute_delete",
+    "scoring:delete": "test_scoring_model_create_edit_activate_recompute_delete",
 }
 
 
@@ -661,3 +666,41 @@ def test_webhook_create_edit_rotate_ping_replay_delete(as_admin, admin, settings
     assert as_admin.post(replay).status_code == 302
     delete = as_admin.post(reverse("webhooks:delete", args=[hook.pk]))
     assert delete.status_code == 302 and not WebhookSubscription.objects.filter(pk=hook.pk).exists()
+
+
+# --- Lead scoring -----------------------------------------------------------------------
+
+
+def test_scoring_model_create_edit_activate_recompute_delete(as_marketer):
+    from accounts.models import ScoringModel
+
+    rules = {
+        "rules-TOTAL_FORMS": "1",
+        "rules-INITIAL_FORMS": "1",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "50",
+        "rules-0-kind": "activity",
+        "rules-0-points": "10",
+        "rules-0-activity_type": "email_clicked",
+        "rules-0-count_mode": "each",
+        "rules-0-min_count": "1",
+        "rules-0-decay": "half_life",
+        "rules-0-decay_days": "30",
+    }
+    data = {"name": "Engagement", "threshold": "50", **rules}
+    url = reverse("scoring:create")
+    _errors(as_marketer.post(url, {**data, "rules-0-decay_days": ""}))
+    _errors(as_marketer.post(url, {**data, "threshold": "0"}))
+    assert as_marketer.post(url, data).status_code == 302
+    model = ScoringModel.objects.get(name="Engagement")
+    edit = reverse("scoring:edit", args=[model.pk])
+    assert as_marketer.post(edit, {**data, "name": "Engagement v2"}).status_code == 302
+    model.refresh_from_db()
+    assert model.name == "Engagement v2" and model.rules.count() == 1
+    activate = reverse("scoring:activate", args=[model.pk])
+    assert as_marketer.post(activate, {"active": "1"}).status_code == 302
+    assert ScoringModel.objects.get(pk=model.pk).is_active
+    assert as_marketer.post(reverse("scoring:recompute")).status_code == 302
+    assert as_marketer.post(activate, {"active": "0"}).status_code == 302
+    delete = as_marketer.post(reverse("scoring:delete", args=[model.pk]))
+    assert delete.status_code == 302 and not ScoringModel.objects.exists()

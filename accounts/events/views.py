@@ -3,8 +3,6 @@ import, and the two sections of a contact's page (event information, events atte
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -94,19 +92,17 @@ def event_delete(request, pk: int):
     return render(request, "accounts/events/confirm_delete.html", {"event": event})
 
 
-def _chart(report: dict) -> str:
+def _chart(report: dict) -> dict:
     counts = report["counts"]
-    return json.dumps(
-        {
-            "labels": [_("Registered"), _("Attended"), _("Waitlisted"), _("Cancelled")],
-            "values": [
-                counts["registered"],
-                counts["attended"],
-                counts["waitlisted"],
-                counts["cancelled"],
-            ],
-        }
-    )
+    return {
+        "labels": [_("Registered"), _("Attended"), _("Waitlisted"), _("Cancelled")],
+        "values": [
+            counts["registered"],
+            counts["attended"],
+            counts["waitlisted"],
+            counts["cancelled"],
+        ],
+    }
 
 
 @login_required

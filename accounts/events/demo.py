@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.events import services
-from accounts.models import Campaign, Contact, EventRegistration, MarketingEvent, User
+from accounts.models import Activity, Campaign, Contact, EventRegistration, MarketingEvent, User
 
 DEMO_EVENTS = [
     {"name": "ABM Summit Warsaw", "type": "in_person", "days": -40, "hours": 8,
@@ -68,6 +68,9 @@ def seed_demo(*, rng, stdout=None, scale: int = 200) -> None:
             # People registered in the weeks before the event, not when the demo ran.
             registered_at = min(now, starts) - dt.timedelta(hours=rng.randint(24, 24 * 30))
             EventRegistration.objects.filter(pk=registration.pk).update(registered_at=registered_at)
+            Activity.objects.filter(
+                type=Activity.Type.EVENT_REGISTERED, metadata__registration=registration.pk
+            ).update(occurred_at=registered_at)
             if registration.status == "registered" and rng.random() < spec["attend"]:
                 services.registration_check_in(
                     user=user,

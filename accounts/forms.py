@@ -239,13 +239,24 @@ class ContactForm(OwnedForm):
     allow_email = forms.BooleanField(required=False, label="Allow email")
     allow_bulk_email = forms.BooleanField(required=False, label="Allow bulk (marketing) email")
     allow_prefill = forms.BooleanField(required=False, label="Allow form prefill")
+    # Dynamics' "Follow email" has no effect on tracking; here it is the contact's consent
+    # to open and click tracking (the subscription centre lets them refuse it).
     follow_email = forms.BooleanField(
-        required=False, label="Follow email", help_text="Track opens and clicks."
+        required=False,
+        label=_("Allow open and click tracking"),
+        help_text=_("When off, opens and clicks of our emails to them are not recorded."),
     )
     legal_basis = forms.ChoiceField(choices=Contact.LegalBasis.choices, label="Legal basis")
     consent_level = forms.ChoiceField(choices=Contact.ConsentLevel.choices, label="Consent level")
     is_minor = forms.BooleanField(required=False, label="Is a minor")
     guardian = ContactPickField(label="Parent or guardian", help_text="The guardian's email.")
+    guardian_consent = forms.BooleanField(
+        required=False,
+        label=_("Guardian consents to marketing email"),
+        help_text=_(
+            "For a minor with a guardian recorded: without it no marketing email reaches them."
+        ),
+    )
     # Kept with the consent change; needed to turn back on what the contact turned off.
     consent_reason = forms.CharField(
         required=False,
@@ -268,6 +279,7 @@ class ContactForm(OwnedForm):
         "consent_level",
         "is_minor",
         "guardian",
+        "guardian_consent",
     )
 
     def __init__(

@@ -127,6 +127,12 @@ PAGE_FORMS = {
     "webforms_public:form": "accounts/webforms/tests/test_webforms.py (submissions, spam)",
     "webforms_public:opt_in": "accounts/webforms/tests/test_webforms.py (double opt-in)",
     "webhooks:create": "test_webhook_create_edit_rotate_ping_replay_delete",
+    "subscriptions:create": "test_subscription_list_create_edit_delete",
+    "subscriptions:edit": "test_subscription_list_create_edit_delete",
+    "subscriptions:delete": "test_subscription_list_create_edit_delete",
+    "subscriptions:contact_membership": "test_subscription_list_create_edit_delete",
+    "subscription_centre:centre": "accounts/subscriptions/tests/test_subscriptions.py (centre)",
+    "gdpr:contact": "tests/test_subscriptions_gdpr.py (erase page needs confirmation)",
     "webhooks:edit": "test_webhook_create_edit_rotate_ping_replay_delete",
     "webhooks:rotate": "test_webhook_create_edit_rotate_ping_replay_delete",
     "webhooks:ping": "test_webhook_create_edit_rotate_ping_replay_delete",
@@ -666,6 +672,29 @@ def test_webhook_create_edit_rotate_ping_replay_delete(as_admin, admin, settings
     assert as_admin.post(replay).status_code == 302
     delete = as_admin.post(reverse("webhooks:delete", args=[hook.pk]))
     assert delete.status_code == 302 and not WebhookSubscription.objects.filter(pk=hook.pk).exists()
+
+
+# --- Subscription lists -----------------------------------------------------------------
+
+
+def test_subscription_list_create_edit_delete(as_marketer):
+    from accounts.models import SubscriptionList, SubscriptionMembership
+
+    url = reverse("subscriptions:create")
+    _errors(as_marketer.post(url, {"name": ""}))
+    assert as_marketer.post(url, {"name": "News", "is_public": "on"}).status_code == 302
+    sl = SubscriptionList.objects.get(name="News")
+    _errors(as_marketer.post(url, {"name": "news"}))  # taken, whatever the case
+    edit = reverse("subscriptions:edit", args=[sl.pk])
+    assert as_marketer.post(edit, {"name": "News 2"}).status_code == 302
+    _errors(as_marketer.post(edit, {"name": "x" * 200}))
+    contact = ContactFactory()
+    member = reverse("subscriptions:contact_membership", args=[contact.pk])
+    _errors(as_marketer.post(member, {"subscription_list": "999999", "subscribed": "1"}))
+    ok = as_marketer.post(member, {"subscription_list": sl.pk, "subscribed": "1"})
+    assert ok.status_code == 302 and SubscriptionMembership.objects.filter(contact=contact).exists()
+    delete = as_marketer.post(reverse("subscriptions:delete", args=[sl.pk]))
+    assert delete.status_code == 302 and not SubscriptionList.objects.exists()
 
 
 # --- Lead scoring -----------------------------------------------------------------------

@@ -185,6 +185,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "consent_level",
             "is_minor",
             "guardian",
+            "guardian_consent",
             "consent_reason",
             "created_at",
             "updated_at",

@@ -110,7 +110,9 @@ def test_contact_detail_shows_consent_clearly(client, marketer):
     assert "Bulk (marketing) email: <strong>No</strong>" in body
     assert "Email: <strong>Yes</strong>" in body
     assert "Form prefill: <strong>No</strong>" in body
-    assert "Follow email: <strong>Yes</strong>" in body
+    # Dynamics' "Follow email" is named for what it does here: the tracking consent.
+    assert "Open and click tracking: <strong>Yes</strong>" in body
+    assert "no guardian consent: no marketing email" in body
     assert "Legitimate interest" in body and "Marketing" in body
     assert "guardian:" in body and "Gina Guardian" in body
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("buying_groups.api.urls")),
     path("", include("sales_actions.api.urls")),
     path("", include("sales_actions.worklist.api")),
+    path("", include("sales_actions.feed.api")),
     path("", include("sales_actions.bestbets.api")),
     path("", include("sales_actions.insights.api")),
     path("", include("analytics.marketing.api")),

@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "abm.context_processors.navigation",
+                "sales_actions.feed.context_processors.live_feed",
             ],
         },
     },

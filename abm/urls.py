@@ -27,6 +27,7 @@ urlpatterns = [
     path("best-bets/", include("sales_actions.bestbets.urls")),
     path("cadences/", include("sales_actions.cadences.urls")),
     path("calls/", include("sales_actions.calls.urls")),
+    path("feed/", include("sales_actions.feed.urls")),
     path("insights/", include("sales_actions.insights.urls")),
     path("marketing-insights/", include("analytics.marketing.urls")),
     path("analytics/", include("analytics.urls")),

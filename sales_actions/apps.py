@@ -94,3 +94,9 @@ class SalesActionsConfig(AppConfig):
         from sales_actions.bestbets.services import bestbets_changes_listener
 
         changes_register(bestbets_changes_listener)
+
+        # The live feed: every new hub event wakes its owner's open feeds after commit.
+        from accounts.services.hub_events import hub_events_consumer_register
+        from sales_actions.feed.publish import feed_events_handle
+
+        hub_events_consumer_register("feed", feed_events_handle)

@@ -29,5 +29,6 @@ USER abm
 
 EXPOSE 8000
 
-CMD ["gunicorn", "abm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+CMD ["gunicorn", "abm.asgi:application", "-k", "uvicorn_worker.UvicornWorker", \
+     "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--timeout", "60", "--access-logfile", "-"]

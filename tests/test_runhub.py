@@ -116,6 +116,51 @@ def test_the_hub_starts_a_worker_and_beat_only_with_a_broker(settings, tmp_path)
     assert (tmp_path / "var").is_dir()
 
 
+def test_with_a_broker_the_web_server_is_uvicorn_serving_asgi(settings, tmp_path):
+    """The live feed's stream is an asynchronous view: with Redis the hub serves ASGI."""
+    settings.BASE_DIR = tmp_path
+    web = runhub.hub_children(
+        host="127.0.0.1", port=8123, with_celery=True, reload=False, asgi=True
+    )[0]
+    assert web.argv[1:] == [
+        "-m", "uvicorn", "abm.asgi:application", "--host", "127.0.0.1", "--port", "8123",
+    ]  # fmt: skip
+    reloading = runhub.hub_children(
+        host="127.0.0.1", port=8123, with_celery=True, reload=True, asgi=True
+    )[0]
+    assert "--reload" in reloading.argv
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_asgi_application_serves_a_page():
+    """uvicorn's target imports and answers (the health check, through ASGI)."""
+    import asyncio
+
+    from abm.asgi import application
+
+    sent: list[dict] = []
+
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client never hangs up
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/login/", "raw_path": b"/login/", "query_string": b"",
+        "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 5000),
+        "server": ("localhost", 80),
+    }  # fmt: skip
+    asyncio.run(application(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 200
+
+
 def test_the_procfile_runs_what_docker_compose_runs():
     """The Procfile (for Procfile runners) and docker-compose.yml name the same commands."""
     import shlex

@@ -1,11 +1,14 @@
 """``manage.py runhub``: the web server, plus a Celery worker and beat when a broker is set.
 
 ``make run`` ends here. In the embedded default (no ``REDIS_URL``) Celery runs tasks
-in-process, so only the web server starts. With ``REDIS_URL`` set, a worker and beat start
-beside it. Ctrl-C (or SIGTERM) stops all of them; if one of them dies, the others are
-stopped too, and runhub exits with its code. No child outlives runhub: each child runs in
-its own process group, which runhub signals as a whole, and the kernel sends each direct
-child SIGTERM should runhub itself be killed.
+in-process, so only the web server starts (Django's ``runserver``; the live feed polls).
+With ``REDIS_URL`` set, a worker and beat start beside it, and the web server is uvicorn
+serving ``abm.asgi`` (with ``--reload`` unless ``--noreload``): the live feed's
+Server-Sent Events stream is an asynchronous view that needs an ASGI server, where an open
+feed is a coroutine instead of a busy worker thread. Ctrl-C (or SIGTERM) stops all of
+them; if one of them dies, the others are stopped too, and runhub exits with its code. No
+child outlives runhub: each child runs in its own process group, which runhub signals as a
+whole, and the kernel sends each direct child SIGTERM should runhub itself be killed.
 
 Why not a ``Procfile`` run by honcho (the ``Procfile`` exists, for production readers)?
 honcho also starts each process in its own session and signals the group, and stops the
@@ -73,12 +76,20 @@ class Child:
         return True
 
 
-def hub_children(*, host: str, port: int, with_celery: bool, reload: bool) -> list[Child]:
+def hub_children(
+    *, host: str, port: int, with_celery: bool, reload: bool, asgi: bool = False
+) -> list[Child]:
     """The processes that make up a running hub."""
     python = sys.executable
-    web = [python, "manage.py", "runserver", f"{host}:{port}"]
-    if not reload:
-        web.append("--noreload")
+    if asgi:
+        web = [python, "-m", "uvicorn", "abm.asgi:application", "--host", host]
+        web += ["--port", str(port)]
+        if reload:
+            web += ["--reload", "--reload-dir", str(settings.BASE_DIR)]
+    else:
+        web = [python, "manage.py", "runserver", f"{host}:{port}"]
+        if not reload:
+            web.append("--noreload")
     children = [Child("web", web)]
     if with_celery:
         schedule = os.path.join(settings.BASE_DIR, "var", "celerybeat-schedule")
@@ -132,7 +143,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, noreload, no_celery, **options):
         with_celery = not settings.CELERY_TASK_ALWAYS_EAGER and not no_celery
-        children = hub_children(host=host, port=port, with_celery=with_celery, reload=not noreload)
+        children = hub_children(
+            host=host,
+            port=port,
+            with_celery=with_celery,
+            reload=not noreload,
+            asgi=bool(settings.REDIS_URL),
+        )
 
         stop_requested: list[int] = []
 
@@ -182,9 +199,15 @@ class Command(BaseCommand):
             if len(children) > 1
             else "tasks run in-process (eager; set REDIS_URL for a real worker)"
         )
+        web = (
+            "uvicorn (ASGI; the live feed is pushed)"
+            if "uvicorn" in children[0].argv
+            else "runserver (the live feed polls; set REDIS_URL for uvicorn and push)"
+        )
         lines = [
             "",
             f"ABM Hub is starting at http://{host}:{port}/",
+            f"  web:      {web}",
             f"  database: {where}",
             f"  celery:   {celery}",
             f"  API docs: http://{host}:{port}/api/docs/",

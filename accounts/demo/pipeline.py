@@ -60,7 +60,9 @@ def _lead_history_build(b: DemoBuilder, owners: dict[int, int]) -> None:
                     from_status=before,
                     to_status=after,
                     changed_at=when,
-                    changed_by_id=owners[lead_id] if sales else marketer_id,
+                    changed_by_id=(
+                        None if after == "mql" else owners[lead_id] if sales else marketer_id
+                    ),
                     source="scoring" if after == "mql" else "user",
                     disqualify_reason_id=(
                         rng.choice(reasons) if after == "disqualified" and reasons else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from abm.forms import ServiceForm
@@ -66,6 +67,7 @@ class LeadConvertForm(ServiceForm):
         regex=r"^[A-Z]{3}$",
         max_length=3,
         required=False,
+        initial=lambda: settings.BASE_CURRENCY,
         help_text=_("Three capital letters, e.g. USD."),
         error_messages={"invalid": _("Use a three-letter currency code such as USD.")},
     )

@@ -316,7 +316,8 @@ def lead_convert(
     if not may_create(user, Opportunity):
         raise ForbiddenError(_("Your role cannot create opportunities."), code="forbidden")
     with transaction.atomic():
-        locked = Lead.objects.select_for_update().select_related("product").get(pk=lead.pk)
+        # The lead's row alone (PostgreSQL refuses FOR UPDATE on an outer join's side).
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
         if locked.status == S.CONVERTED or locked.opportunity_id:
             raise ConflictError(
                 _("This lead was already converted to an opportunity."),

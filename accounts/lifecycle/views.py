@@ -199,6 +199,7 @@ def lead_pipeline(request):
         "statuses": [
             {"label": s["label"], "median": s["median_days_in_status"]}
             for s in pipeline["statuses"]
+            if s["status"] in services.OPEN_STATUSES  # the final ones have no stays
         ],
         "labels": {
             "reached": _("Leads that reached the step"),

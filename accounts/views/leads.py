@@ -55,15 +55,21 @@ def lead_detail(request, pk: int):
     except Lead.DoesNotExist as exc:
         raise Http404(_("No such lead.")) from exc
     steps = selectors.LEAD_LIFECYCLE
+    history = lifecycle.lead_history(lead=lead)
     at = steps.index(lead.status) if lead.status in steps else -1
+    done_below = at
+    if at < 0:  # disqualified: the steps it walked before leaving the path stay done
+        reached = [steps.index(c.to_status) for c in history if c.to_status in steps]
+        done_below = max(reached, default=-1) + 1
     lifecycle_steps = [
-        {"label": step.label, "current": i == at, "done": i < at} for i, step in enumerate(steps)
+        {"label": step.label, "current": i == at, "done": i < done_below}
+        for i, step in enumerate(steps)
     ]
     context = {
         "lead": lead,
         "lifecycle": lifecycle_steps,
         "disqualified": lead.status == Lead.Status.DISQUALIFIED,
-        "history": lifecycle.lead_history(lead=lead),
+        "history": history,
         "actions": lifecycle.lead_actions(user=request.user, lead=lead),
         # The seed's rule: an account-based lead's account needs a contact (warned here,
         # refused on conversion).

@@ -96,6 +96,8 @@ def _metadata(email: SalesEmail, **more) -> dict:
         "template": email.template_id,
         "template_name": email.template.name if email.template_id else "",
         "sender": email.sender_id,
+        # Marketing or sales: the insights panels tell marketing opens and clicks by it.
+        "kind": email.kind,
         **more,
     }
 

@@ -3,9 +3,12 @@ emails and other people left out; week boundaries in the reader's non-UTC zone, 
 DST change), one query per grid, account and opportunity sums, upcoming cadences and tasks,
 scoping (404), the API and the panel on the record pages."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +24,8 @@ from accounts.tests.factories import (
 from sales_actions.cadences.models import Cadence, CadenceStep, Enrolment
 from sales_actions.insights.scope import insights_scope, week_window
 from sales_actions.insights.selectors import velocity_grid
+from sales_actions.models import SalesEmail
+from sales_actions.tests.factories import EmailTemplateFactory
 
 pytestmark = pytest.mark.django_db
 T = Activity.Type
@@ -225,3 +230,25 @@ def test_the_panel_renders_on_the_record_pages(client, sales_rep, account, known
         assert '<th scope="row" class="nowrap">Web visits</th>' in html  # the table
         if record != "contact":
             assert "Q4 outreach" in html and "Plan the QBR" in html
+
+
+BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari"
+
+
+@pytest.mark.parametrize(("kind", "sales_opens"), [("marketing", 0), ("sales", 1)])
+def test_an_outbox_emails_opens_count_as_sales_only_for_a_sales_template(
+    send, sales_rep, kind, sales_opens
+):
+    contact = ContactFactory()
+    template = EmailTemplateFactory(kind=kind)
+    send(user=sales_rep, template_id=template.pk, contact_ids=[contact.pk])
+    SalesEmail.objects.update(sent_at=timezone.now() - timedelta(minutes=5))
+    html = mail.outbox[-1].alternatives[0][0]
+    pixel = re.search(r'"http://127.0.0.1:8000(/emails/t/o/[^"]*)"', html).group(1)
+    assert Client().get(pixel, HTTP_USER_AGENT=BROWSER).status_code == 200
+    opened = Activity.objects.get(type=T.EMAIL_OPENED, contact=contact)
+    assert opened.metadata["kind"] == kind and not opened.is_bot
+    scope = insights_scope(user=sales_rep, record="contact", pk=contact.pk)
+    got = rows(velocity_grid(scope=scope, window=week_window(user=sales_rep)))
+    assert sum(got["sales_email_opened"]) == sales_opens
+    assert sum(got["sales_email_sent"]) == sales_opens  # the send itself, likewise

@@ -98,6 +98,7 @@ PAGE_FORMS = {
     "cadences:edit": "sales_actions/tests/test_cadence_pages.py (create, steps editor)",
     "cadences:step_add": "sales_actions/tests/test_cadence_pages.py (create, steps editor)",
     "cadences:step_change": "sales_actions/tests/test_cadence_pages.py (create, steps editor)",
+    "cadences:step_edit": "sales_actions/tests/test_cadence_pages.py (create, steps editor)",
     "cadences:people_change": "sales_actions/tests/test_cadence_pages.py (people actions)",
     "cadences:enrol": "sales_actions/tests/test_cadence_pages.py (enrol dialog)",
     "sales_actions:cadence_enrol": "sales_actions/tests/test_cadence_pages.py (enrol dialog)",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.cadence_detail, name="detail"),
     path("<int:pk>/edit/", views.cadence_edit, name="edit"),
     path("<int:pk>/steps/new/", views.step_add, name="step_add"),
+    path("steps/<int:pk>/edit/", views.step_edit, name="step_edit"),
     path("steps/<int:pk>/<str:action>/", views.step_change, name="step_change"),
     path("<int:pk>/people/", views.people_change, name="people_change"),
     path("contacts/<int:pk>/", views.contact_cadences, name="contact_panel"),

@@ -64,6 +64,21 @@ def test_create_cadence_and_steps_editor(sales_rep):
     assert kinds == ["auto_email", "linkedin", "call"]
     assert client.post(f"/cadences/steps/{last.pk}/delete/").status_code == 302
     assert cadence.steps.count() == 2
+    # Edit a step on its page: the call becomes a custom task three days later at 11:00.
+    second = cadence.steps.get(position=2)
+    edit = f"/cadences/steps/{second.pk}/edit/"
+    assert client.get(edit).status_code == 200
+    response = client.post(
+        edit, {"kind": "custom", "day_offset": 3, "send_time": "11:00", "title": "Send the deck"}
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.kind, second.day_offset, second.title) == ("custom", 3, "Send the deck")
+    assert str(second.send_time) == "11:00:00"
+    bad = client.post(edit, {"kind": "auto_email", "day_offset": 1})
+    assert bad.status_code == 400 and "template" in bad.content.decode()
+    second.refresh_from_db()
+    assert second.kind == "custom"
     # Bad input names the field, never a 500.
     bad = client.post(f"/cadences/{cadence.pk}/steps/new/", {"kind": "auto_email", "day_offset": 0})
     assert bad.status_code == 400 and "template" in bad.content.decode()

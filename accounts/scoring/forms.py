@@ -76,7 +76,9 @@ class RuleForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "/pricing"}),
     )
     count_mode = forms.ChoiceField(
-        label=_("Count"), choices=ScoringRule.CountMode.choices, initial="each"
+        label=_("Count"),
+        choices=[("each", _("Points per match")), ("at_least", _("Once, for ≥ N matches"))],
+        initial="each",
     )
     min_count = forms.IntegerField(
         label=_("At least N"), min_value=1, max_value=100000, required=False, initial=1
@@ -93,7 +95,13 @@ class RuleForm(forms.Form):
     decay_days = forms.IntegerField(label=_("N days"), min_value=1, max_value=3650, required=False)
     field = forms.ChoiceField(
         label=_("Field"),
-        choices=[("", "—")] + list(ScoringRule.Field.choices),
+        choices=[
+            ("", "—"),
+            ("contact_title", _("Title contains any of")),
+            ("account_industry", _("Industry is any of")),
+            ("account_country", _("Country is any of")),
+            ("account_size", _("Employees between")),
+        ],
         required=False,
     )
     values = forms.CharField(

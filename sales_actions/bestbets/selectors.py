@@ -8,7 +8,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.paging import Key
@@ -71,7 +71,11 @@ def bestbet_reason(bet: BestBet, *, now: datetime | None = None) -> str:
     count = inputs.get("engaged_count") or 0
     if count:
         parts.append(
-            _("%(count)d engagements in %(days)d days")
+            ngettext(
+                "%(count)d engagement in %(days)d days",
+                "%(count)d engagements in %(days)d days",
+                count,
+            )
             % {"count": count, "days": scoring.config()["window_days"]}
         )
     roles = dict(BuyingRole.choices)

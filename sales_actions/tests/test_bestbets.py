@@ -156,7 +156,7 @@ def test_rebuild_stores_rows_with_owner_and_reason(people, sales_rep, other_rep)
     assert ann.rank > bob.rank > cai.rank
     reason = bestbet_reason(ann)
     assert reason == (
-        "Replied to an email 1\xa0day ago · 1 engagements in 30 days · Decision maker · "
+        "Replied to an email 1\xa0day ago · 1 engagement in 30 days · Decision maker · "
         "Open lead · Open deal at the account · Target account"
     )
     assert bestbet_reason(bob).startswith("Visited the pricing page 2\xa0days ago")
@@ -292,3 +292,12 @@ def test_unknown_user_owner_does_not_break(people):
     ghost.delete()
     bestbets_refresh(contact_ids=[c.pk])
     assert BestBet.objects.get(contact=c).owner_id is None
+
+
+def test_rebuild_command(people, capsys):
+    from django.core.management import call_command
+
+    BestBet.objects.all().delete()
+    call_command("rebuild_bestbets")
+    assert BestBet.objects.count() == 3
+    assert "Ranked 3 of 3 active people" in capsys.readouterr().out

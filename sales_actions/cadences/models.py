@@ -145,6 +145,16 @@ class Enrolment(models.Model):
         return f"{self.contact_id} in {self.cadence_id} ({self.status})"
 
     @property
+    def end_reason_display(self) -> str:
+        """The stored reason (kept in English, as the worker wrote it) in the reader's
+        language: "replied", "email bounced", "removed by <user>"."""
+        reason = self.end_reason or ""
+        if reason.startswith("removed by "):
+            return _("removed by %(user)s") % {"user": reason.removeprefix("removed by ")}
+        known = {"replied": _("replied"), "email bounced": _("email bounced")}
+        return str(known.get(reason, reason))
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 

@@ -340,3 +340,15 @@ def test_cadence_paused_cadence_refuses_enrolment(sales_rep, cadence):
     services.cadence_update(user=sales_rep, cadence=cadence, status=Cadence.Status.PAUSED)
     with pytest.raises(ApplicationError):
         _enrol(sales_rep, cadence, [ContactFactory()])
+
+
+def test_end_reasons_are_shown_in_the_readers_language():
+    from django.utils import translation
+
+    from sales_actions.cadences.models import Enrolment
+
+    assert Enrolment(end_reason="removed by rep1").end_reason_display == "removed by rep1"
+    assert Enrolment(end_reason="email bounced").end_reason_display == "email bounced"
+    with translation.override("pl"):
+        # Without a Polish catalogue the English text comes back, never the code of a status.
+        assert Enrolment(end_reason="replied").end_reason_display in ("replied", "odpowiedział")

@@ -164,7 +164,11 @@ def score_history(*, scope: InsightsScope, window: WeekWindow, today: date) -> d
     if all(v is None for v in values):
         return {
             "kind": "current",
-            "basis": str(_("No score history stored yet: the current lead score.")),
+            "basis": str(
+                _("No score history stored yet: the current lead score.")
+                if scope.record == "lead"
+                else _("No score history stored yet: the highest current score of its leads.")
+            ),
             "current": max(leads.values_list("score", flat=True)),
             "days": [],
             "values": [],

@@ -448,7 +448,12 @@ def webform_submit(
             campaign=campaign,
             subject=webform.name,
             url=reverse("webforms_public:form", args=[webform.public_key]),
-            metadata={"webform": webform.pk, "submission": submission.pk, "lead": lead.pk},
+            metadata={
+                "webform": webform.pk,
+                "submission": submission.pk,
+                "lead": lead.pk,
+                **({"message": stored["message"]} if stored.get("message") else {}),
+            },
         )
         WebFormSubmission.objects.filter(pk=submission.pk).update(activity=activity)
         submission.activity = activity

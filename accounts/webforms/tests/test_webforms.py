@@ -33,6 +33,7 @@ FIELDS = [
     {"key": "country", "label": "", "required": False},
     {"key": "allow_bulk_email", "label": "", "required": False},
     {"key": "allow_prefill", "label": "", "required": False},
+    {"key": "message", "label": "", "required": False},
 ]
 
 
@@ -89,6 +90,7 @@ def test_submission_creates_contact_account_lead_and_activity_once(client, webfo
         country="Germany",
         allow_bulk_email="on",
         allow_prefill="on",
+        message="Call me after 3 pm.",
     )
     assert response.status_code == 200
     assert "Thanks, we will call you." in response.content.decode()
@@ -115,6 +117,7 @@ def test_submission_creates_contact_account_lead_and_activity_once(client, webfo
         "Request a demo",
         campaign,
     )
+    assert activity.metadata["message"] == "Call me after 3 pm."
     submission = WebFormSubmission.objects.get()
     assert (submission.contact, submission.lead, submission.activity) == (contact, lead, activity)
     assert submission.contact_created and submission.data["company"] == "Acme Robotics"

@@ -82,6 +82,11 @@ class Activity(models.Model):
             models.Index(fields=["contact", "-occurred_at"], name="activity_contact_time"),
             models.Index(fields=["occurred_at"], name="activity_time"),
             models.Index(fields=["account", "-occurred_at"], name="activity_account_time"),
+            # "Who did <type> in the last N days" (the people filters for sales events): the
+            # window's rows of one type, not every type's.
+            models.Index(
+                fields=["type", "occurred_at", "contact"], name="activity_type_time_contact"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -496,3 +496,18 @@ def test_dialog_errors_inside_htmx_answer_200_so_the_modal_shows_them(client, ad
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     done = client.post(url, {"currency": "USD"}, HTTP_HX_REQUEST="true")
     assert done.status_code == 204 and done["HX-Redirect"].endswith(f"/leads/{lead.pk}/")
+
+
+def test_api_create_cannot_start_converted_or_disqualified(api_as, admin):
+    contact = ContactFactory()
+    api = api_as(admin)
+    for status in ("converted", "disqualified"):
+        answer = api.post(
+            "/api/v1/leads/", {"contact": contact.pk, "status": status}, format="json"
+        )
+        assert answer.status_code == 400 and "status" in answer.json()
+    assert not Lead.objects.exists()
+    made = api.post("/api/v1/leads/", {"contact": contact.pk, "status": "mql"}, format="json")
+    assert made.status_code == 201
+    change = LeadStatusChange.objects.get(lead_id=made.json()["id"])
+    assert (change.from_status, change.to_status, change.source) == ("", "mql", "api")

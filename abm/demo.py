@@ -14,7 +14,14 @@ import time
 
 from accounts.demo import DemoResult, demo_seed
 
-DEMO_APPS = ("buying_groups", "sales_actions", "analytics", "accounts.webforms", "accounts.events")
+DEMO_APPS = (
+    "buying_groups",
+    "sales_actions",
+    "analytics",
+    "accounts.webforms",
+    "accounts.events",
+    "accounts.subscriptions",
+)
 
 
 def app_demos_seed(*, seed: int, scale: int, stdout=None) -> list[str]:

@@ -299,6 +299,10 @@ DIALER_VOICEMAIL_URLS = env.list("DIALER_VOICEMAIL_URLS", default=[])
 # The public status-callback URL given to the provider (default SITE_URL + the API path).
 DIALER_CALLBACK_URL = env("DIALER_CALLBACK_URL", default="")
 DIALER_TIMEOUT = env.float("DIALER_TIMEOUT", default=10.0)
+# Where an answered call goes: the TwiML at DIALER_ANSWER_URL, else a bridge to the reps'
+# line DIALER_AGENT_NUMBER (a phone number, sip: or client: address). One is required.
+DIALER_ANSWER_URL = env("DIALER_ANSWER_URL", default="")
+DIALER_AGENT_NUMBER = env("DIALER_AGENT_NUMBER", default="")
 
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {

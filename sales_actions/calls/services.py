@@ -25,7 +25,7 @@ from abm.permissions import (
 from accounts.models import Activity, Contact, Opportunity, Task, User
 from accounts.services.activities import activity_record
 from sales_actions.calls.models import Call, CallOutcome
-from sales_actions.dialer import CallUpdate, DialerError, PlacedCall, dialer_get
+from sales_actions.dialer import CallUpdate, PlacedCall, dialer_get
 from sales_actions.services.events import call_logged_event
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -286,7 +286,7 @@ def call_place(
         placed = dialer.place_call(
             from_number=from_number, to_number=to_number, call_ref=str(call.pk)
         )
-    except DialerError:
+    except ApplicationError:  # a DialerError, or a dialer that is not configured
         call.delete()  # nothing was dialled: no call to keep
         raise
     Call.objects.filter(pk=call.pk).update(

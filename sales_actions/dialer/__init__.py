@@ -85,6 +85,8 @@ def dialer_get() -> DialerProvider:
                 ),
                 callback_url=callback_url(),
                 timeout=float(getattr(settings, "DIALER_TIMEOUT", 10)),
+                answer_url=getattr(settings, "DIALER_ANSWER_URL", "") or "",
+                agent_number=getattr(settings, "DIALER_AGENT_NUMBER", "") or "",
             )
         )
     return ManualDialer()

@@ -1,6 +1,8 @@
 """A Twilio-style REST telephony backend.
 
 - place a call: ``POST {API_URL}/Accounts/{SID}/Calls.json`` (form fields ``To``, ``From``,
+  ``Url`` or ``Twiml`` — what happens once the callee answers: the TwiML at
+  ``DIALER_ANSWER_URL``, else a ``<Dial>`` bridging them to ``DIALER_AGENT_NUMBER`` —,
   ``StatusCallback``, ``Record``, ``MachineDetection`` …, HTTP Basic ``SID:token``); the
   answer's ``sid`` is the provider call id;
 - local presence: ``From`` is the pool number (``DIALER_CALLER_NUMBERS``) sharing the most
@@ -73,6 +75,10 @@ class RestDialerConfig:
     voicemail_messages: tuple[VoicemailMessage, ...] = ()
     callback_url: str = ""
     timeout: float = 10.0
+    # What the provider does once the callee answers: fetch TwiML from answer_url, or
+    # bridge the callee to the rep's own line (agent_number: a phone, SIP or client URI).
+    answer_url: str = ""
+    agent_number: str = ""
 
 
 class RestDialer(DialerProvider):
@@ -131,6 +137,27 @@ class RestDialer(DialerProvider):
     def caller_number_for(self, to_number: str) -> str:
         return local_presence_choose(list(self.config.caller_numbers), to_number)
 
+    def _answer_instructions(self, caller: str) -> tuple[str, str]:
+        """``Url`` (DIALER_ANSWER_URL) or ``Twiml`` that bridges the answered call to the
+        rep's line (DIALER_AGENT_NUMBER): the provider refuses a call with neither."""
+        cfg = self.config
+        if cfg.answer_url:
+            return ("Url", cfg.answer_url)
+        if cfg.agent_number:
+            twiml = (
+                f'<Response><Dial callerId="{escape(caller)}" record="record-from-answer">'
+                f"{escape(cfg.agent_number)}</Dial></Response>"
+            )
+            return ("Twiml", twiml)
+        raise ApplicationError(
+            _(
+                "The dialer does not know where to connect an answered call: set "
+                "DIALER_AGENT_NUMBER (the reps' line) or DIALER_ANSWER_URL."
+            ),
+            field="provider",
+            code="dialer_not_configured",
+        )
+
     def place_call(self, *, from_number: str, to_number: str, call_ref: str = "") -> PlacedCall:
         caller = from_number or self.caller_number_for(to_number)
         if not caller:
@@ -140,6 +167,7 @@ class RestDialer(DialerProvider):
                 code="no_caller_number",
             )
         fields = [("To", to_number), ("From", caller), ("Record", "true")]
+        fields.append(self._answer_instructions(caller))
         fields.append(("MachineDetection", "Enable"))
         callback = self.config.callback_url
         if callback:

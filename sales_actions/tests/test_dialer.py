@@ -148,6 +148,8 @@ def provider(settings):
     settings.DIALER_VOICEMAIL_URLS = ["Intro=https://media.example.com/vm/intro.mp3"]
     settings.DIALER_CALLBACK_URL = CALLBACK
     settings.DIALER_TIMEOUT = 5
+    settings.DIALER_AGENT_NUMBER = "+1 415 555 0123"
+    settings.DIALER_ANSWER_URL = ""
     yield fake
     fake.close()
 
@@ -194,6 +196,11 @@ def test_placing_a_call_posts_to_the_provider_with_a_local_caller_number(
     assert form["StatusCallback"] == [f"{CALLBACK}?call={call.pk}"]
     assert form["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
     assert form["Record"] == ["true"] and form["MachineDetection"] == ["Enable"]
+    # Once the callee answers, the provider bridges them to the rep's line.
+    assert form["Twiml"] == [
+        '<Response><Dial callerId="+1 415 555 0199" record="record-from-answer">'
+        "+1 415 555 0123</Dial></Response>"
+    ]
     assert not Activity.objects.exists()  # not before the call has ended
 
 
@@ -340,3 +347,17 @@ def test_callback_url_defaults_to_the_site(settings):
     settings.DIALER_CALLBACK_URL = ""
     settings.SITE_URL = "https://hub.example.org/"
     assert callback_url() == "https://hub.example.org/api/v1/calls/status-callback/"
+
+
+def test_the_answer_instructions_come_from_the_settings(provider, settings, sales_rep, contact,
+                                                        api_as):  # fmt: skip
+    settings.DIALER_ANSWER_URL = "https://hub.example.com/twiml/answer.xml"
+    answer = api_as(sales_rep).post("/api/v1/calls/place/", {"contact": contact.pk}, format="json")
+    assert answer.status_code in (200, 201), answer.content
+    form = provider.requests[-1]["form"]
+    assert form["Url"] == ["https://hub.example.com/twiml/answer.xml"] and "Twiml" not in form
+    settings.DIALER_ANSWER_URL = ""
+    settings.DIALER_AGENT_NUMBER = ""
+    refused = api_as(sales_rep).post("/api/v1/calls/place/", {"contact": contact.pk}, format="json")
+    assert refused.status_code == 400 and "DIALER_AGENT_NUMBER" in refused.content.decode()
+    assert Call.objects.count() == 1  # the refused call was not kept

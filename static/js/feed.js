@@ -154,21 +154,27 @@
   function looking() {
     return document.visibilityState === "visible" && (pageRoot || (dock && !dock.hidden));
   }
+  function markRead() {
+    readTimer = null;
+    if (cursor <= lastSeen) return;
+    // keepalive: the request outlives the page when the rep moves on at once.
+    fetch(config.read, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ up_to: cursor }),
+    }).then(r => r.ok ? r.json() : null).then(data => {
+      if (!data) return;
+      lastSeen = Math.max(lastSeen, data.last_seen_id); unread = data.unread; showUnread();
+    }).catch(() => {});
+  }
   function markReadSoon() {
     if (!looking() || cursor <= lastSeen) return;
     clearTimeout(readTimer);
-    readTimer = setTimeout(function () {
-      const upTo = cursor;
-      fetch(config.read, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ up_to: upTo }),
-      }).then(r => r.ok ? r.json() : null).then(data => {
-        if (!data) return;
-        lastSeen = data.last_seen_id; unread = data.unread; showUnread();
-      }).catch(() => {});
-    }, 800);
+    readTimer = setTimeout(markRead, 400);
   }
+  window.addEventListener("pagehide", function () {
+    if (readTimer) { clearTimeout(readTimer); markRead(); }
+  });
   function received(count) {
     if (!count) return;
     if (looking()) markReadSoon();

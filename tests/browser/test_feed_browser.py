@@ -9,6 +9,8 @@ hub without Redis uses. The stream itself is tested in sales_actions/tests/test_
 and measured by bench/feed_bench.py against the ASGI server.
 """
 
+import time
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +19,7 @@ from playwright.sync_api import expect
 from accounts.models import HubEvent
 from accounts.services.hub_events import hub_event_emit
 from accounts.tests.factories import AccountFactory, ContactFactory, UserFactory
+from sales_actions.feed.models import FeedCursor
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,6 +69,11 @@ def test_a_feed_item_appears_while_the_page_stays_open(page, team, settings):
     expect(item.locator("time")).to_have_text("now")
     # Seen in the open dock: read (the cursor is stored), no count on the bell.
     expect(bell.locator("[data-feed-unread]")).to_be_hidden()
+    newest = HubEvent.objects.filter(is_bot=False).latest("id").pk
+    deadline = time.monotonic() + 10
+    while FeedCursor.objects.filter(user=rep, last_seen_id=newest).count() == 0:
+        assert time.monotonic() < deadline, "the open dock never marked the item read"
+        time.sleep(0.2)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1440, f"the docked page scrolls sideways ({width} px)"
     screenshot(page, "feed-docked")
@@ -93,5 +101,5 @@ def test_a_feed_item_appears_while_the_page_stays_open(page, team, settings):
     expect(first).to_contain_text("Second look")
     first.get_by_role("button", name="Email").click()
     expect(page.locator("dialog#modal")).to_be_visible()
-    expect(page.locator("dialog#modal")).to_contain_text("Paula Prospect")
+    expect(page.locator("dialog#modal")).to_contain_text("Send email to 1 contact")
     assert page.js_errors == []

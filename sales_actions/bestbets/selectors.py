@@ -51,7 +51,10 @@ def bestbet_list(*, user: User, scope: str) -> QuerySet[BestBet]:
     if scope == "mine":
         return rows.filter(owner=user)
     if scope == "team":
-        return rows.filter(owner__team_id=user.team_id)
+        # The team's members as a list: each one's rows come from the (owner, rank) index
+        # instead of a join over the whole ranking.
+        members = list(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
+        return rows.filter(owner_id__in=members)
     return rows
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -70,10 +71,20 @@ def personal_data(request, pk: int):
             "contact": contact,
             "erasure": erasure,
             "form": form,
-            "counts": sorted(export["counts"].items()),
+            "counts": _labelled(export["counts"]),
         },
         status=(getattr(form, "error_status", 400) if form.errors else 200),
     )
+
+
+def _labelled(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(the model's name as people say it, its app.model code, rows), by name."""
+    rows = []
+    for label, count in counts.items():
+        model = apps.get_model(label)
+        name = str(model._meta.verbose_name_plural)
+        rows.append((name[:1].upper() + name[1:], label, count))
+    return sorted(rows)
 
 
 @login_required

@@ -10,7 +10,7 @@ import ipaddress
 import re
 from datetime import timedelta
 from email import policy
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses
 
 from django.conf import settings
@@ -307,12 +307,65 @@ def _unsubscribe_mail(message) -> dict | None:
     return {"matched": contact is not None, "kind": "unsubscribe", "sales_email": None}
 
 
+def _delivery_report(message) -> dict | None:
+    """A delivery status notification (RFC 3464 ``multipart/report``): the action, the
+    status code, the diagnostic and the Message-ID of the mail it is about; else None."""
+    if message.get_content_type() != "multipart/report":
+        return None
+    report = {"action": "", "status": "", "diagnostic": "", "message_ids": []}
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "message/delivery-status":
+            for block in part.get_payload():
+                for name in ("action", "status"):
+                    value = str(block.get(name.title()) or "").strip().lower()
+                    if value and not report[name]:
+                        report[name] = value.split()[0]
+                diagnostic = str(block.get("Diagnostic-Code") or "").strip()
+                if diagnostic and not report["diagnostic"]:
+                    report["diagnostic"] = " ".join(diagnostic.split())[:300]
+        elif kind in ("message/rfc822", "text/rfc822-headers"):
+            if kind == "message/rfc822":
+                inner = part.get_payload()
+                headers = inner[0] if isinstance(inner, list) and inner else None
+            else:
+                headers = HeaderParser(policy=policy.default).parsestr(part.get_content())
+            if headers is not None:
+                report["message_ids"] += _MSGID.findall(str(headers.get("Message-ID") or ""))
+    report["message_ids"] += [
+        found
+        for header in ("In-Reply-To", "References")
+        for found in _MSGID.findall(str(message.get(header) or ""))
+    ]
+    return report
+
+
+def _bounce_record(report: dict) -> dict:
+    """A permanent failure (``Action: failed`` or a 5.x.x status) marks the sales email
+    failed — a bounce, which ends the person's cadence; a delay (4.x.x) is only noted."""
+    email = SalesEmail.objects.filter(message_id__in=report["message_ids"]).first()
+    if email is None:
+        return {"matched": False, "kind": "bounce", "sales_email": None}
+    permanent = report["action"] == "failed" or report["status"].startswith("5")
+    if not permanent:
+        return {"matched": True, "kind": "delayed", "sales_email": email.pk}
+    error = "Bounced: " + " ".join(x for x in (report["status"], report["diagnostic"]) if x)
+    SalesEmail.objects.filter(pk=email.pk).exclude(status=SalesEmail.Status.FAILED).update(
+        status=SalesEmail.Status.FAILED, error=error[:1000]
+    )
+    return {"matched": True, "kind": "bounce", "sales_email": email.pk}
+
+
 def email_inbound_record(*, raw: bytes) -> dict:
-    """File an inbound RFC 822 message: a reply, an auto-reply, or a mailto unsubscribe."""
+    """File an inbound RFC 822 message: a reply, an auto-reply, a bounce (delivery status
+    notification) or a mailto unsubscribe."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
     unsubscribe = _unsubscribe_mail(message)
     if unsubscribe is not None:
         return unsubscribe
+    report = _delivery_report(message)
+    if report is not None:
+        return _bounce_record(report)
     email = _match(message)
     if email is None:
         return {"matched": False, "kind": None, "sales_email": None}

@@ -352,3 +352,67 @@ def test_end_reasons_are_shown_in_the_readers_language():
     with translation.override("pl"):
         # Without a Polish catalogue the English text comes back, never the code of a status.
         assert Enrolment(end_reason="replied").end_reason_display in ("replied", "odpowiedział")
+
+
+DSN = """\
+From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: rep@hub.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-1@mx.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+This is the mail system at host mx.example.net. I'm sorry to have to inform you...
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; {to}
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; {status} mailbox unavailable
+
+--B
+Content-Type: text/rfc822-headers
+
+From: Sam Seller <rep@hub.example>
+To: {to}
+Subject: Hello
+Message-ID: {message_id}
+
+--B--
+"""
+
+
+def test_a_delivery_status_notification_is_a_bounce_that_ends_the_cadence(
+    sales_rep, cadence, run, settings
+):
+    from django.test import Client
+
+    settings.SALES_EMAIL_INBOUND_SECRET = "s3cret"
+    _enrol(sales_rep, cadence, [ContactFactory()])
+    run()
+    email = SalesEmail.objects.get()
+
+    def post(action, status):
+        raw = DSN.format(to=email.to_email, message_id=email.message_id, action=action,
+                         status=status)  # fmt: skip
+        return Client().post(
+            "/api/v1/inbound-email/", data=raw.encode(), content_type="message/rfc822",
+            HTTP_X_INBOUND_SECRET="s3cret",
+        ).json()  # fmt: skip
+
+    # A delay (4.x.x) is noted, nothing ends.
+    assert post("delayed", "4.4.1") == {"matched": True, "kind": "delayed", "sales_email": email.pk}
+    email.refresh_from_db()
+    assert email.status == "sent"
+    assert post("failed", "5.1.1") == {"matched": True, "kind": "bounce", "sales_email": email.pk}
+    email.refresh_from_db()
+    assert email.status == "failed" and email.error.startswith("Bounced: 5.1.1")
+    run()
+    assert Enrolment.objects.get().status == "bounced"

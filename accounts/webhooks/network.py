@@ -48,6 +48,9 @@ class Destination:
     host_header: str  # the original host[:port]
     sni_hostname: str | None  # for https: the name TLS presents and verifies
     address: str
+    scheme: str = "https"
+    port: int = 443
+    target: str = "/"  # path and query
     addresses: list[str] = field(default_factory=list)
 
 
@@ -137,10 +140,14 @@ def destination_resolve(url: str) -> Destination:
     if ":" in host and not host.startswith("["):
         host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
     pinned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Destination(
         url=pinned,
         host_header=host_header,
         sni_hostname=host if scheme == "https" else None,
         address=address,
+        scheme=scheme,
+        port=port,
+        target=target,
         addresses=addresses,
     )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -235,6 +235,12 @@ def webhooks_handle_events(events: list[HubEvent]) -> int:
     )
     if not subscriptions:
         return 0
+    if connection.vendor == "postgresql":
+        return _handle_events_sql(events)
+    return _handle_events_python(events, subscriptions)
+
+
+def _handle_events_python(events: list[HubEvent], subscriptions: list[tuple[int, list]]) -> int:
     wanted = [(pk, set(types or [])) for pk, types in subscriptions]
     now = timezone.now()
     rows: list[WebhookDelivery] = []
@@ -267,6 +273,45 @@ def webhooks_handle_events(events: list[HubEvent]) -> int:
         WebhookDelivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         transaction.on_commit(webhooks_send_soon)
     return len(rows)
+
+
+def _handle_events_sql(events: list[HubEvent]) -> int:
+    """PostgreSQL: the same rows in one set-based INSERT … SELECT (the ORM's bulk_create
+    spent ~1 ms of Python per row, too slow for 1,000 events/s on two cores). The body
+    is built by ``jsonb``: ``occurred_at`` in PostgreSQL's ISO 8601 (trailing zeros of the
+    fraction dropped), the same instant as ``event_body``'s."""
+    ids = [event.pk for event in events if not event.is_bot]
+    if not ids:
+        return 0
+    now = timezone.now()
+    delivery = WebhookDelivery._meta.db_table
+    event = HubEvent._meta.db_table
+    subscription = WebhookSubscription._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {delivery} (subscription_id, event_id, event_type, subject_key, body,
+                is_ping, status, attempts, last_error, created_at, next_attempt_at)
+            SELECT s.id, e.id, e.kind, left(e.subject_type || ':' || e.subject_id::text, 64),
+                jsonb_build_object(
+                    'id', e.id, 'type', e.kind, 'occurred_at', e.occurred_at,
+                    'data', e.payload || jsonb_build_object(
+                        'subject_type', e.subject_type, 'subject_id', e.subject_id,
+                        'account_id', e.account_id, 'contact_id', e.contact_id,
+                        'owner_id', e.owner_id, 'actor_id', e.actor_id)),
+                false, 'pending', 0, '', %s, %s
+            FROM {event} e JOIN {subscription} s
+              ON s.is_active AND jsonb_exists(s.event_types, e.kind::text)
+            WHERE e.id = ANY(%s) AND NOT e.is_bot
+            ORDER BY e.id, s.id
+            ON CONFLICT (subscription_id, event_id) DO NOTHING
+            """,
+            [now, now, ids],
+        )
+        inserted = cursor.rowcount
+    if inserted:
+        transaction.on_commit(webhooks_send_soon)
+    return inserted
 
 
 def webhooks_send_soon() -> None:

@@ -4,7 +4,7 @@ backoff and jitter, replayed, and the subscription disabled after a day of failu
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -44,7 +44,7 @@ def test_the_consumer_queues_one_delivery_per_matching_subscription(make_subscri
     body = WebhookDelivery.objects.get(subscription=wants_leads).body
     assert body["id"] == lead.pk and body["type"] == "lead.status_changed"
     assert body["data"]["to"] == "mql" and body["data"]["subject_type"] == "lead"
-    assert body["occurred_at"] == lead.occurred_at.isoformat()
+    assert datetime.fromisoformat(body["occurred_at"]) == lead.occurred_at
     # Handing the same events again (a repeated batch) adds nothing.
     webhooks_handle_events([activity, lead])
     assert WebhookDelivery.objects.count() == 3
@@ -96,7 +96,9 @@ def test_a_consumer_that_raises_for_one_bad_event_skips_it(
         return real(event)
 
     monkeypatch.setattr(services, "event_body", body)
-    assert webhooks_handle_events([good, bad]) == 1
+    # The Python path (SQLite; PostgreSQL builds the bodies in SQL, where no event fails).
+    subscriptions = list(WebhookSubscription.objects.values_list("pk", "event_types"))
+    assert services._handle_events_python([good, bad], subscriptions) == 1
 
 
 def test_deliveries_reach_the_receiver_signed(receiver, make_subscription, make_event):
@@ -115,10 +117,11 @@ def test_deliveries_reach_the_receiver_signed(receiver, make_subscription, make_
     assert headers["content-type"] == "application/json"
     assert headers["host"] == f"127.0.0.1:{receiver.port}"
     signature_verify(subscription.secret, headers["abm-signature"], request["body"])
-    assert receiver.bodies()[0] == {
+    received = receiver.bodies()[0]
+    assert datetime.fromisoformat(received.pop("occurred_at")) == event.occurred_at
+    assert received == {
         "id": event.pk,
         "type": "activity.recorded",
-        "occurred_at": event.occurred_at.isoformat(),
         "data": {
             "activity": 9,
             "type": "web_visit",

@@ -163,7 +163,7 @@ class WebFormViewSet(ServiceViewSet):
         serializer = PrefillLinkRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(
-            {"url": services.prefill_url(webform, serializer.validated_data["contact"])}
+            {"url": services.prefill_url(webform, serializer.validated_data["contact"], request)}
         )
 
 

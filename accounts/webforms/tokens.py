@@ -72,9 +72,17 @@ def prefill_contact(token: str | None) -> Contact | None:
     return Contact.objects.select_related("account").filter(pk=pk).first()
 
 
-def prefill_url(webform: WebForm, contact: Contact) -> str:
+def prefill_path(webform: WebForm, contact: Contact) -> str:
     path = reverse("webforms_public:form", args=[webform.public_key])
-    return f"{settings.SITE_URL.rstrip('/')}{path}?c={prefill_token(contact)}"
+    return f"{path}?c={prefill_token(contact)}"
+
+
+def prefill_url(webform: WebForm, contact: Contact, request=None) -> str:
+    """The prefill link: on the host the request came to, else on SITE_URL (emails)."""
+    path = prefill_path(webform, contact)
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def prefill_initial(webform: WebForm, contact: Contact | None) -> dict:

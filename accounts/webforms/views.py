@@ -153,7 +153,7 @@ def webform_prefill_link(request, pk: int):
         if contact is None:
             form.add_error("email", _("No contact has this email."))
         else:
-            link = services.prefill_url(webform, contact)
+            link = services.prefill_url(webform, contact, request)
     context = _detail_context(request, webform, prefill_form=form, prefill_link=link)
     return render(
         request, "accounts/webforms/detail.html", context, status=400 if form.errors else 200

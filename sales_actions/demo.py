@@ -97,6 +97,8 @@ def seed_demo(*, rng, stdout=None, scale: int = 1) -> None:
     if stdout is not None:
         stdout.write(f"Sales emails: {len(WORKSPACES)} workspaces, {created} approved templates.")
 
+    from sales_actions.cadences.demo import seed_cadences
     from sales_actions.calls.demo import seed_calls
 
     seed_calls(rng=rng, stdout=stdout, scale=scale)
+    seed_cadences(rng=rng, stdout=stdout, scale=scale)

@@ -156,7 +156,11 @@ def database_connections() -> int:
 
 
 async def run_feeds(keys: list[str], args) -> dict:
+    import logging
+
     import httpx
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     url = f"http://127.0.0.1:{args.port}/feed/stream/?since=0"
     received: dict[int, float] = {}
@@ -240,6 +244,25 @@ async def run_feeds(keys: list[str], args) -> dict:
     }
 
 
+def dispatch_lag() -> dict:
+    """Where the time goes: write → handed to the consumers (the worker's dispatch)."""
+    from django.db.models import F
+
+    from accounts.models import HubEvent
+
+    lags = sorted(
+        (row.total_seconds() for row in HubEvent.objects.annotate(
+            lag=F("dispatched_at") - F("occurred_at")
+        ).filter(dispatched_at__isnull=False).values_list("lag", flat=True))
+    )  # fmt: skip
+    if not lags:
+        return {}
+    return {
+        "median_s": round(statistics.median(lags), 3),
+        "p95_s": round(lags[int(0.95 * (len(lags) - 1))], 3),
+    }
+
+
 def wait_for(url: str, seconds: float = 60) -> None:
     import httpx
 
@@ -317,6 +340,7 @@ def main() -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+    result["dispatch_lag"] = dispatch_lag()
     print(json.dumps(result, indent=2))
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 

@@ -88,6 +88,7 @@ def test_request_bodies_are_json_except_uploads(schema):
 
     assert others == {
         "POST /api/v1/imports/": ["multipart/form-data"],
+        "POST /api/v1/events/{id}/import/": ["multipart/form-data"],
         "POST /api/v1/inbound-email/": ["message/rfc822"],
         # The telephony provider posts its status callbacks as a form (Twilio does).
         "POST /api/v1/calls/status-callback/": ["application/x-www-form-urlencoded"],

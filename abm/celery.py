@@ -167,6 +167,16 @@ app.conf.beat_schedule = {
         "task": "analytics.impact_credits_refresh_task",
         "schedule": 24 * 3600.0,
     },
+    # Lifecycle firsts (analytics.firsts): the catch-up behind the debounced refresh each
+    # commit queues (it builds the table the first time), and a nightly full rebuild.
+    "analytics-firsts-refresh-dirty": {
+        "task": "analytics.firsts_refresh_dirty_task",
+        "schedule": 60.0,
+    },
+    "analytics-firsts-rebuild": {
+        "task": "analytics.firsts_rebuild_task",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 

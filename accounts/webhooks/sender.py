@@ -175,12 +175,32 @@ def body_bytes(body: dict) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def _attempt(delivery: WebhookDelivery, secrets: list[str]) -> Outcome:
+def _destination(url: str, resolved: dict | None) -> Destination:
+    """The checked destination of ``url``: from ``resolved`` (filled once per round by
+    ``_send``: each round resolves and checks again) or resolved now."""
+    found = resolved.get(url) if resolved is not None else None
+    if found is None:
+        found = _resolve_or_error(url)
+    if isinstance(found, DestinationRefused):
+        raise found
+    return found
+
+
+def _resolve_or_error(url: str) -> Destination | DestinationRefused:
+    try:
+        return destination_resolve(url)
+    except DestinationRefused as exc:
+        return exc
+
+
+def _attempt(
+    delivery: WebhookDelivery, secrets: list[str], resolved: dict | None = None
+) -> Outcome:
     """One HTTP attempt; no database access (runs on the thread pool)."""
     started = time.monotonic()
     at = timezone.now()
     try:
-        destination = destination_resolve(delivery.subscription.url)
+        destination = _destination(delivery.subscription.url, resolved)
     except DestinationRefused as exc:
         return Outcome(delivery.pk, False, at, error=str(exc.message)[:500])
     payload = body_bytes(delivery.body)
@@ -251,10 +271,12 @@ def deliveries_claim(*, limit: int, now: datetime | None = None) -> list[Webhook
 
 def _send(deliveries: list[WebhookDelivery]) -> list[Outcome]:
     now = timezone.now()
-    jobs = [(d, subscription_secrets(d.subscription, now)) for d in deliveries]
+    # One DNS lookup and check per URL and round, not per request.
+    resolved = {url: _resolve_or_error(url) for url in {d.subscription.url for d in deliveries}}
+    jobs = [(d, subscription_secrets(d.subscription, now), resolved) for d in deliveries]
     workers = int(_setting("WEBHOOKS_SEND_CONCURRENCY", 16))
     if len(jobs) <= 1 or workers <= 1:
-        return [_attempt(d, s) for d, s in jobs]
+        return [_attempt(*job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         return list(pool.map(lambda job: _attempt(*job), jobs))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from accounts.models import Activity, Lead, LeadScore, ScoringModel, ScoringRule
+from accounts.models import Activity, Industry, Lead, LeadScore, ScoringModel, ScoringRule
 from accounts.scoring.engine import rule_activities
 
 REASONS = {
@@ -62,6 +62,11 @@ def rule_label(rule: ScoringRule) -> str:
             low = rule.min_value if rule.min_value is not None else 0
             high = rule.max_value if rule.max_value is not None else "∞"
             what = _("account has %(low)s–%(high)s employees") % {"low": low, "high": high}
+        elif rule.field == ScoringRule.Field.ACCOUNT_INDUSTRY:
+            labels = dict(Industry.choices)
+            values = [v.strip() for v in rule.values.split(",") if v.strip()]
+            names = ", ".join(str(labels.get(v, v)) for v in values)
+            what = f"{ScoringRule.Field(rule.field).label}: {names}"
         else:
             what = f"{ScoringRule.Field(rule.field).label}: {rule.values}"
         return f"{points} · {what}"

@@ -163,6 +163,8 @@ def test_at_least_rule_and_field_rules(marketer):
     item = next(i for i in s.breakdown if i["count"] == 3)
     assert item["points"] == pytest.approx(round(expected, 2), abs=0.006)
     assert s.score == round(38 + expected)
+    labels = [i["rule_label"] for i in lead_score_explain(lead)["items"]]
+    assert "+10 · Account industry is any of: Healthcare" in labels
 
 
 def test_product_model_wins_over_all_leads_model(marketer):

@@ -21,6 +21,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -146,7 +147,7 @@ def main() -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "abm", "worker", "-c", str(args.concurrency),
          "-P", "prefork", "-n", "webhooks-bench@%h", "--without-heartbeat",
-         "--without-mingle", "--without-gossip", "-l", os.environ.get("BENCH_LOG", "WARNING")],
+         "--without-mingle", "--without-gossip", "-l", "WARNING"],
         cwd=ROOT, env=dict(os.environ), start_new_session=True,
     )  # fmt: skip
     time.sleep(6)  # let the worker connect before the clock starts
@@ -179,10 +180,17 @@ def main() -> None:
         receiver.join(timeout=600)
         finished = time.time()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
         if receiver.is_alive():
             receiver.terminate()
+            receiver.join()
+        before_worker = resource.getrusage(resource.RUSAGE_CHILDREN)
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    after_worker = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = (after_worker.ru_utime + after_worker.ru_stime) - (
+        before_worker.ru_utime + before_worker.ru_stime
+    )
+    receiver_cpu = before_worker.ru_utime + before_worker.ru_stime
     with open(out_path) as source:
         result = json.load(source)
     os.unlink(out_path)
@@ -224,6 +232,11 @@ def main() -> None:
         f"{statistics.median(sending):.0f} ms, p95 {percentile(sending, 0.95):.0f} ms"
     )
     print(f"delivery rows: {statuses}; receiver done after {finished - started:.1f} s")
+    print(
+        f"CPU: Celery worker {worker_cpu:.1f} s = {1000 * worker_cpu / expected:.2f} ms per "
+        f"event (dispatch + send), receiver {1000 * receiver_cpu / expected:.2f} ms per event "
+        "(PostgreSQL's own CPU not counted)"
+    )
     WebhookSubscription.objects.filter(pk=subscription.pk).delete()
 
 

@@ -21,6 +21,7 @@ DEMO_APPS = (
     "accounts.webforms",
     "accounts.events",
     "accounts.subscriptions",
+    "accounts.webhooks",
 )
 
 

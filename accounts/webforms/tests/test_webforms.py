@@ -419,3 +419,16 @@ def test_api_bad_input_names_the_field(api_as, marketer, body, field):
     assert response.status_code == 400, response.content
     assert field in response.content.decode()
     assert not WebForm.objects.exists()
+
+
+def test_a_refusal_midway_writes_nothing(client, webform, monkeypatch):
+    from abm.exceptions import ApplicationError
+
+    def refuse(**kwargs):
+        raise ApplicationError("No leads today.", field="topic")
+
+    monkeypatch.setattr(services, "lead_create", refuse)
+    response = _post(client, webform, email="half@initech.com", first_name="Half", company="X")
+    assert response.status_code == 400 and "No leads today." in response.content.decode()
+    assert not Contact.objects.exists() and not Account.objects.exists()
+    assert not ConsentChange.objects.exists() and not WebFormSubmission.objects.exists()

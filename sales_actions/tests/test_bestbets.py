@@ -301,3 +301,40 @@ def test_rebuild_command(people, capsys):
     call_command("rebuild_bestbets")
     assert BestBet.objects.count() == 3
     assert "Ranked 3 of 3 active people" in capsys.readouterr().out
+
+
+def test_backfill_cadence_activities_feeds_the_cadence_filters(sales_rep, capsys):
+    from datetime import time
+
+    from django.core.management import call_command
+
+    from accounts.models import Contact
+    from accounts.people_filters import sales_event_filter
+    from sales_actions.cadences import services
+    from sales_actions.models import Enrolment
+
+    cadence = services.cadence_create(
+        user=sales_rep, name="Old outreach", skip_weekends=False,
+        business_hours_start=time(0, 0), business_hours_end=time(23, 59, 59),
+    )  # fmt: skip
+    kept, removed = ContactFactory.create_batch(2)
+    when = timezone.now() - timedelta(days=3)
+    # Enrolments loaded without the services: no activities.
+    Enrolment.objects.create(cadence=cadence, contact=kept, enrolled_by=sales_rep, enrolled_at=when)
+    Enrolment.objects.create(
+        cadence=cadence, contact=removed, enrolled_by=sales_rep, enrolled_at=when,
+        status=Enrolment.Status.REMOVED, ended_at=when + timedelta(days=1),
+    )  # fmt: skip
+
+    def who(event):
+        rows = sales_event_filter(Contact.objects.all(), contact_field="pk", event=event, days=7)
+        return sorted(rows.values_list("pk", flat=True))
+
+    assert who("cadence_added") == []
+    call_command("backfill_cadence_activities")
+    assert "campaign_added: recorded 2" in capsys.readouterr().out
+    assert who("cadence_added") == sorted([kept.pk, removed.pk])
+    assert who("cadence_removed") == [removed.pk]
+    call_command("backfill_cadence_activities")  # idempotent
+    assert "campaign_added: recorded 0" in capsys.readouterr().out
+    assert Activity.objects.filter(type="campaign_added").count() == 2

@@ -13,6 +13,12 @@ class AnalyticsConfig(AppConfig):
         # analysis results stale: the data version they are keyed by moves on.
         changes_register(data_version_bump)
 
+        # Lifecycle firsts (a flow anchored at MQL, a deal, a stage reads its paths there):
+        # the accounts a commit touched are marked and recomputed by a worker.
+        from analytics.firsts.refresh import firsts_changes_listener
+
+        changes_register(firsts_changes_listener)
+
         # Account health: what a commit touched is recomputed by the insights worker.
         import analytics.insights.tasks  # noqa: F401  (registers the insights tasks)
         from analytics.insights.health import health_changes_listener

@@ -82,9 +82,9 @@ class EntityListItem(models.Model):
 
 # The insights workers' table lives with its code (analytics/insights/); imported here so
 # Django registers it with the analytics app.
-from analytics.insights.models import AccountProductIntent, OpportunityCredit  # noqa: E402, F401
 from analytics.firsts.models import (  # noqa: E402, F401
     LifecycleFirst,
     LifecycleFirstDirty,
     LifecycleFirstState,
 )
+from analytics.insights.models import AccountProductIntent, OpportunityCredit  # noqa: E402, F401

@@ -116,14 +116,14 @@ def build() -> None:
             f"""
             INSERT INTO accounts_account (id, name, domain, industry, employee_count,
               annual_revenue, country, owner_id, fit_score, is_target, target_since,
-              target_source, created_at, updated_at)
+              target_source, relationship_type, created_at, updated_at)
             SELECT i, 'Company ' || i, 'company' || i || '.example',
               (ARRAY['software','retail','healthcare','energy','media','logistics'])[1 + i %% 6],
               10 + (i * 7919) %% 20000, ((i::bigint * 104729) %% 500000000)::numeric,
               (ARRAY['United States','Germany','France','Japan'])[1 + i %% 4],
               {lo} + (i * 31) %% ({hi - lo + 1}), (i * 37) %% 101, i %% 5 = 0,
               CASE WHEN i %% 5 = 0 THEN now() - (i %% 300) * interval '1 day' END,
-              CASE WHEN i %% 5 = 0 THEN 'manual' ELSE '' END, now() - interval '400 days',
+              CASE WHEN i %% 5 = 0 THEN 'manual' ELSE '' END, '', now() - interval '400 days',
               now()
             FROM generate_series(1, {ACCOUNTS}) AS i""",
         ),
@@ -133,10 +133,11 @@ def build() -> None:
             INSERT INTO accounts_contact (id, account_id, first_name, last_name, title,
               department, email, phone, buying_roles_mask, owner_id, engagement_score,
               allow_email, allow_bulk_email, allow_prefill, follow_email, legal_basis,
-              consent_level, is_minor, created_at, updated_at)
+              consent_level, is_minor, relationship_type, guardian_consent, created_at,
+              updated_at)
             SELECT i, 1 + (i %% {ACCOUNTS}), 'First' || i, 'Last' || i, 'Manager', '',
               'p' || i || '@mail.example', '', 0, NULL, 0, true, true, true, true,
-              'consent', 'none', false, now(), now()
+              'consent', 'none', false, '', false, now(), now()
             FROM generate_series(1, {CONTACTS}) AS i""",
         ),
         (

@@ -26,7 +26,7 @@ ANCHOR = "__anchor__"
 OTHER = "__other__"
 
 
-def statement(settings: dict, dialect: Dialect) -> Sql:
+def statement(settings: dict, dialect: Dialect, among: Sql | None = None) -> Sql:
     container = settings["container"]
     filters = settings.get("filters", {})
     start, end = range_bounds(filters)
@@ -46,6 +46,7 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
             end=end,
             dialect=dialect,
             scope=scope,
+            among=among,
         )
     )
     sql.add(") ")
@@ -81,10 +82,66 @@ def statement(settings: dict, dialect: Dialect) -> Sql:
     return sql
 
 
+def stored_paths(settings: dict) -> dict[int, tuple] | None:
+    """The paths read from the lifecycle firsts (analytics.firsts), or None when they cannot
+    answer exactly: an account flow anchored at a lifecycle fact (lead status, deal created,
+    stage), once the table is built and current. An account whose first time at the fact
+    falls in the date range is anchored there; the few first at it before the range are
+    computed live. One scan of the fact's rows instead of an index
+    probe into the activity stream per anchored account."""
+    from analytics.firsts.refresh import STEPS_KEPT, TABLE, fact_of, firsts_ready, steps_of
+
+    filters = settings.get("filters", {})
+    if settings["container"] != "account":
+        return None
+    fact = fact_of(settings["anchor"]["condition"])
+    if fact is None or settings["columns"] - 1 > STEPS_KEPT or not firsts_ready():
+        return None
+    dialect = Dialect()
+    start, end = range_bounds(filters)
+    scope = universe("account", filters)
+    before = settings["anchor"]["direction"] == "end"
+    key = f"{'b' if before else 'a'}:{settings['dimension']}"
+    column = (
+        f"(f.steps -> '{key}')" if dialect.postgres else f"json_extract(f.steps, '$.\"{key}\"')"
+    )
+    sql = Sql(f"SELECT f.account_id, {column} FROM {TABLE} f WHERE f.fact = %s", [fact])
+    if start:
+        sql.add(" AND f.at >= %s", dialect.dt(start))
+    if end:
+        sql.add(" AND f.at < %s", dialect.dt(end))
+    if scope is not None:
+        sql.add(" AND f.account_id IN (").extend(scope).add(")")
+    depth = settings["columns"] - 1
+    low = start.timestamp() if (start and before) else None
+    high = end.timestamp() if (end and not before) else None
+    out = {}
+    for entity, steps in fetch(sql):
+        items = [
+            v
+            for t, v in steps_of(steps)
+            if (low is None or t >= low) and (high is None or t < high)
+        ][:depth]
+        out[entity] = (*reversed(items), ANCHOR) if before else (ANCHOR, *items)
+    if start:
+        # Accounts first at the fact before the start date may reach it again in the range:
+        # their anchor and steps are computed live (only theirs).
+        earlier = Sql(f"SELECT account_id FROM {TABLE} WHERE fact = %s AND at < %s")
+        earlier.params.extend([fact, dialect.dt(start)])
+        out.update(_live_paths(settings, dialect, among=earlier))
+    return out
+
+
 def paths(settings: dict) -> dict[int, tuple]:
     """entity -> its column items, left to right (the anchor is ``ANCHOR``)."""
-    dialect = Dialect()
-    rows = fetch(statement(settings, dialect))
+    stored = stored_paths(settings)
+    if stored is not None:
+        return stored
+    return _live_paths(settings, Dialect())
+
+
+def _live_paths(settings: dict, dialect: Dialect, among: Sql | None = None) -> dict[int, tuple]:
+    rows = fetch(statement(settings, dialect, among))
     before = settings["anchor"]["direction"] == "end"
     if dialect.postgres and settings["container"] == "account":
         # (entity, [steps nearest first])

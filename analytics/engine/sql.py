@@ -363,8 +363,10 @@ def first_reached(
     end: dt.datetime | None,
     dialect: Dialect,
     scope: Sql | None,
+    among: Sql | None = None,
 ) -> Sql:
-    """Each entity's first event of ``source`` in [start, end), as ``SELECT e, MIN(t) t``."""
+    """Each entity's first event of ``source`` in [start, end), as ``SELECT e, MIN(t) t``
+    (``among``: only the entities that statement selects, besides the scope)."""
     sql = Sql("SELECT ev.e AS e, MIN(ev.t) AS t FROM (").extend(source).add(") ev WHERE 1 = 1")
     if start:
         sql.add(" AND ev.t >= %s", dialect.dt(start))
@@ -372,4 +374,6 @@ def first_reached(
         sql.add(" AND ev.t < %s", dialect.dt(end))
     if scope is not None:
         sql.add(" AND ev.e IN (").extend(scope).add(")")
+    if among is not None:
+        sql.add(" AND ev.e IN (").extend(among).add(")")
     return sql.add(" GROUP BY ev.e")

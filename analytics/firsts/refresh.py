@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from abm.tasks import enqueue
 from accounts.models import Account, Activity, Lead, Opportunity
-from analytics.engine.sql import ACT, DIMENSIONS, OPP, STG, Dialect, Sql, fetch
+from analytics.engine.sql import ACT, DIMENSIONS, OPP, STG, Dialect, Sql, as_datetime, fetch
 from analytics.firsts.models import LifecycleFirst, LifecycleFirstDirty, LifecycleFirstState
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def _compute(ids: list[int] | None, bounds: tuple[int, int] | None) -> list[Life
                 items.sort(key=lambda item: item[0])
                 steps[entity_fact][key] = [[t, value] for _, t, value in items[:STEPS_KEPT]]
     return [
-        LifecycleFirst(account_id=e, fact=fact, at=t, steps=steps.get((e, fact), {}))
+        LifecycleFirst(account_id=e, fact=fact, at=as_datetime(t), steps=steps.get((e, fact), {}))
         for e, fact, t in rows
     ]
 

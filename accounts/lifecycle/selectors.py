@@ -8,9 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.db.models.functions import Lead as NextRow
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,6 +126,83 @@ def pipeline_params(query) -> dict:
     return params
 
 
+def _days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 86400, 2)
+
+
+def _stay_medians(leads, now: datetime) -> tuple[dict, dict]:
+    """Per status: (median days of the completed stays, how many), and the median days
+    open leads have been in their current status so far.
+
+    A completed stay is a history row until the lead's next row. PostgreSQL computes the
+    medians itself (``percentile_cont``); elsewhere they are computed here from the rows.
+    """
+    lead_sql, lead_params = leads.values("pk").query.sql_with_params()
+    history = LeadStatusChange._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT to_status,
+                       percentile_cont(0.5) WITHIN GROUP (
+                           ORDER BY EXTRACT(EPOCH FROM left_at - changed_at)),
+                       count(*)
+                FROM (SELECT to_status, changed_at,
+                             LEAD(changed_at) OVER (
+                                 PARTITION BY lead_id ORDER BY changed_at, id) AS left_at
+                      FROM {history} WHERE lead_id IN ({lead_sql})) AS stays
+                WHERE left_at IS NOT NULL
+                GROUP BY to_status
+                """,
+                lead_params,
+            )
+            stays = {status: (_days(m), n) for status, m, n in cursor.fetchall()}
+    else:
+        rows = (
+            LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
+            .annotate(
+                left_at=Window(
+                    NextRow("changed_at"),
+                    partition_by=[F("lead_id")],
+                    order_by=[F("changed_at").asc(), F("id").asc()],
+                )
+            )
+            .values_list("to_status", "changed_at", "left_at")
+        )
+        found: dict[str, list[float]] = {}
+        for status, entered, left in rows.iterator(chunk_size=5000):
+            if left is not None:
+                found.setdefault(status, []).append((left - entered).total_seconds())
+        stays = {k: (_days(median(v)), len(v)) for k, v in found.items()}
+
+    last_change = (
+        LeadStatusChange.objects.filter(lead=OuterRef("pk"))
+        .order_by("-changed_at", "-id")
+        .values("changed_at")[:1]
+    )
+    open_leads = (
+        leads.filter(status__in=OPEN_STATUSES)
+        .annotate(since=Coalesce(Subquery(last_change), F("created_at")))
+        .values_list("status", "since")
+    )
+    if connection.vendor == "postgresql":
+        sql, params = open_leads.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT status, percentile_cont(0.5) WITHIN GROUP ("
+                "ORDER BY EXTRACT(EPOCH FROM %s - since)) "
+                f"FROM ({sql}) AS open_leads (status, since) GROUP BY status",
+                [now, *params],
+            )
+            current = {status: _days(m) for status, m in cursor.fetchall()}
+    else:
+        ages: dict[str, list[float]] = {}
+        for status, entered in open_leads.iterator(chunk_size=5000):
+            ages.setdefault(status, []).append((now - entered).total_seconds())
+        current = {k: _days(median(v)) for k, v in ages.items()}
+    return stays, current
+
+
 def lead_pipeline(
     *,
     owner: User | None = None,
@@ -139,16 +229,21 @@ def lead_pipeline(
     by_status = dict(leads.order_by().values_list("status").annotate(n=Count("id")))
     total = sum(by_status.values())
 
-    furthest_in_history = Subquery(
-        LeadStatusChange.objects.filter(lead=OuterRef("pk"))
-        .annotate(i=_index("to_status"))
-        .order_by("-i")
-        .values("i")[:1],
-        output_field=IntegerField(),
+    # How far along the path each lead got: its furthest history row (set-based, one
+    # GROUP BY), or its current status for a lead older than the history.
+    counts = {f"r{i}": Count("lead_id", filter=Q(furthest__gte=i)) for i in range(len(PATH))}
+    reached = (
+        LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
+        .values("lead_id")
+        .annotate(furthest=Max(_index("to_status")))
+        .aggregate(**counts)
     )
-    reached = leads.annotate(
-        furthest=Greatest(Coalesce(furthest_in_history, Value(-1)), _index("status"))
-    ).aggregate(**{f"r{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(PATH))})
+    untracked = (
+        leads.filter(~Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"))))
+        .annotate(furthest=_index("status"))
+        .aggregate(**{f"r{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(PATH))})
+    )
+    reached = {key: (reached[key] or 0) + (untracked[key] or 0) for key in counts}
     steps = []
     for i, status in enumerate(PATH):
         count = reached[f"r{i}"]
@@ -165,47 +260,15 @@ def lead_pipeline(
             }
         )
 
-    # Completed stays: each history row until the lead's next row.
-    rows = (
-        LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
-        .annotate(
-            left_at=Window(
-                NextRow("changed_at"),
-                partition_by=[F("lead_id")],
-                order_by=[F("changed_at").asc(), F("id").asc()],
-            )
-        )
-        .values_list("to_status", "changed_at", "left_at")
-    )
-    stays: dict[str, list[float]] = {status: [] for status in S.values}
-    for status, entered, left in rows.iterator(chunk_size=5000):
-        if left is not None:
-            stays[status].append((left - entered).total_seconds() / 86400)
-    current: dict[str, list[float]] = {status: [] for status in OPEN_STATUSES}
-    last_change = (
-        LeadStatusChange.objects.filter(lead=OuterRef("pk"))
-        .order_by("-changed_at", "-id")
-        .values("changed_at")[:1]
-    )
-    open_leads = (
-        leads.filter(status__in=OPEN_STATUSES)
-        .annotate(since=Coalesce(Subquery(last_change), F("created_at")))
-        .values_list("status", "since")
-    )
-    for status, entered in open_leads.iterator(chunk_size=5000):
-        current[status].append((now - entered).total_seconds() / 86400)
-
-    def _median(values: list[float]) -> float | None:
-        return round(median(values), 2) if values else None
-
+    stays, current = _stay_medians(leads, now)
     statuses = [
         {
             "status": status,
             "label": labels[status],
             "count": by_status.get(status, 0),
-            "median_days_in_status": _median(stays[status]),
-            "completed_stays": len(stays[status]),
-            "median_days_current": _median(current.get(status, [])),
+            "median_days_in_status": stays.get(status, (None, 0))[0],
+            "completed_stays": stays.get(status, (None, 0))[1],
+            "median_days_current": current.get(status),
         }
         for status in S.values
     ]

@@ -511,3 +511,12 @@ def test_api_create_cannot_start_converted_or_disqualified(api_as, admin):
     assert made.status_code == 201
     change = LeadStatusChange.objects.get(lead_id=made.json()["id"])
     assert (change.from_status, change.to_status, change.source) == ("", "mql", "api")
+
+
+def test_pipeline_counts_leads_older_than_the_history_by_their_status(admin):
+    LeadFactory(status=S.SALES_ACCEPTED)  # no history rows: made before the history
+    tracked = LeadFactory(status=S.NEW)
+    LeadStatusChange.objects.create(lead=tracked, from_status="", to_status=S.NEW)
+    services.lead_status_change(tracked, S.MQL, user=admin)
+    steps = {s["status"]: s["reached"] for s in selectors.lead_pipeline()["steps"]}
+    assert steps == {"new": 2, "nurturing": 2, "mql": 2, "sales_accepted": 1, "converted": 0}

@@ -271,7 +271,26 @@ def _rows_mentioning(needle: str) -> list[str]:
     return found
 
 
-def test_erase_removes_what_it_says_and_keeps_counts(api_as, admin, person):
+def _webhook_copies(admin, settings, person) -> int:
+    """A webhook subscription's deliveries of the person's hub events (copies of them)."""
+    from accounts.models import HubEvent, WebhookDelivery
+    from accounts.webhooks.services import subscription_create, webhooks_handle_events
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    subscription_create(
+        user=admin,
+        url="http://127.0.0.1:9/hook",
+        event_types=["activity.recorded"],
+        description="ERP",
+        owner=admin,
+        is_active=True,
+    )
+    webhooks_handle_events(list(HubEvent.objects.filter(contact=person)))
+    return sum(NAME in str(d.body) for d in WebhookDelivery.objects.all())
+
+
+def test_erase_removes_what_it_says_and_keeps_counts(api_as, admin, person, settings):
+    assert _webhook_copies(admin, settings, person)  # the person's data, copied
     assert _rows_mentioning(SURNAME) and _rows_mentioning(ADDRESS)  # the search can fail
     activities = Activity.objects.filter(contact=person).count()
     emails = SalesEmail.objects.filter(contact=person).count()

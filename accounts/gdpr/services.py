@@ -76,6 +76,9 @@ PERSONAL_FIELD_NAMES = frozenset(
     }
 )
 PERSONAL_SUFFIXES = ("_email", "_url", "_html", "_text", "_ip", "_phone", "_address")
+# Models whose rows are copied into the rows pointing at them even without owning them:
+# a hub event's webhook deliveries carry its payload (their event link is SET_NULL).
+COPIED_BY_CHILDREN = frozenset({"accounts.hubevent"})
 TEXT_TYPES = models.CharField | models.TextField  # Email/URL/Slug fields are CharFields
 
 
@@ -102,7 +105,8 @@ def _reverse_fks(model) -> list:
 
 def person_rows(contact: Contact):
     """Yield (model, queryset, depth) for every row about the person: depth 1 points at the
-    contact; depth 2 is owned (CASCADE) by a depth-1 row. The contact's wards (other
+    contact; depth 2 is owned (CASCADE) by a depth-1 row, or copies one (a hub event's
+    webhook deliveries). The contact's wards (other
     people whose guardian they are) are not theirs and are left out."""
     for rel in _reverse_fks(Contact):
         model = rel.related_model
@@ -111,7 +115,10 @@ def person_rows(contact: Contact):
         rows = model._default_manager.filter(**{rel.field.name: contact.pk})
         yield model, rows, 1
         for child in _reverse_fks(model):
-            if child.related_model is Contact or child.on_delete is not models.CASCADE:
+            if child.related_model is Contact:
+                continue
+            owned = child.on_delete is models.CASCADE
+            if not owned and model._meta.label_lower not in COPIED_BY_CHILDREN:
                 continue
             yield (
                 child.related_model,

@@ -421,6 +421,17 @@ class LeadForm(OwnedForm):
             _picker_attrs("contact-options", contact_lookup_url)
         )
         self.fields["account"].widget.attrs.update(_picker_attrs("account-options", lookup_url))
+        # Converted and disqualified are reached through the lead page's actions (they
+        # need a deal or a reason); the form offers them only to show where a lead is.
+        current = instance.status if instance is not None else None
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in Lead.Status.choices
+            if value not in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED) or value == current
+        ]
+        self.fields["status"].help_text = _(
+            "Convert or disqualify a lead with the actions on its page."
+        )
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -2,6 +2,7 @@
 
     python bench/analytics_bench.py build     # create + fill abm_bench_analytics (once)
     python bench/analytics_bench.py extras    # migrate + stage history + analytics tables
+    python bench/analytics_bench.py firsts    # rebuild the lifecycle firsts (in extras too)
     python bench/analytics_bench.py measure   # seed settings: median, p95, query counts
     python bench/analytics_bench.py all
 
@@ -220,9 +221,37 @@ def extras() -> None:
             cursor.execute(STAGE_HISTORY_SQL, [])
             print(f"  stage history: {time.monotonic() - started:.1f}s", flush=True)
         cursor.execute("VACUUM ANALYZE")
+    firsts()
     with contextlib.suppress(OSError):
         READY.write_text(DB_URL + "\n")
     print("extras done", flush=True)
+
+
+def firsts() -> None:
+    """Build the lifecycle firsts (analytics.firsts) from scratch, then time the incremental
+    refresh of 500 accounts: the worker's full and per-commit costs."""
+    common.django_setup()
+    from django.db import connection
+
+    from analytics.firsts.refresh import firsts_mark_dirty, firsts_rebuild, firsts_refresh_dirty
+
+    common.load_print("firsts start")
+    started = time.monotonic()
+    rows = firsts_rebuild()
+    print(
+        f"  lifecycle firsts rebuild: {rows:,} rows {time.monotonic() - started:.1f}s", flush=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE analytics_lifecyclefirst")
+    firsts_mark_dirty(account_ids=range(1, 50_000, 100))
+    started = time.monotonic()
+    rows = firsts_refresh_dirty()
+    print(
+        f"  lifecycle firsts refresh of 500 marked accounts: {rows:,} rows "
+        f"{time.monotonic() - started:.2f}s",
+        flush=True,
+    )
+    common.load_print("firsts end")
 
 
 # The seed's example settings (001: Adobe CJA B2B "optimize account marketing").
@@ -346,5 +375,7 @@ if __name__ == "__main__":
         build()
     if what in ("extras", "build", "all"):
         extras()
+    if what == "firsts":
+        firsts()
     if what in ("measure", "all"):
         measure()

@@ -182,14 +182,18 @@ def key_moments(settings: dict, reached_at: dict[int, float]) -> dict:
     }
     if not sample:
         return out
-    first = (
-        "(CAST(%s AS bigint), CAST(%s AS timestamp with time zone))"
-        if dialect.postgres
-        else "(%s, %s)"
-    )
-    sql = Sql("WITH r(e, t) AS (VALUES " + ", ".join([first] + ["(%s, %s)"] * (len(sample) - 1)))
-    for entity, when in sample:
-        sql.params.extend([entity, dialect.dt(dt.datetime.fromtimestamp(when, dt.UTC))])
+    if dialect.postgres:
+        # two array parameters instead of a VALUES list of 10,000 (parsed and planned
+        # row by row); the epochs are the ones the journey pass returned
+        sql = Sql(
+            "WITH r(e, t) AS (SELECT u.e, to_timestamp(u.t) FROM "
+            "unnest(CAST(%s AS bigint[]), CAST(%s AS double precision[])) AS u(e, t)",
+            [[e for e, _ in sample], [t for _, t in sample]],
+        )
+    else:
+        sql = Sql("WITH r(e, t) AS (VALUES " + ", ".join(["(%s, %s)"] * len(sample)))
+        for entity, when in sample:
+            sql.params.extend([entity, dialect.dt(dt.datetime.fromtimestamp(when, dt.UTC))])
     sql.add(") SELECT k.side, k.item, COUNT(*) FROM (SELECT DISTINCT r.e AS e, ")
     sql.add(f"CASE WHEN a.occurred_at < r.t THEN 'before' ELSE 'after' END AS side, {dim} AS item")
     sql.add(f" FROM r {activity_join(container, 'r.e')} WHERE {has_value} AND a.is_bot = %s", False)

@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from abm.bulk import rows_insert
 from accounts.models import Account, Contact, HubEvent
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ Consumer = Callable[[list[HubEvent]], None]
 _CONSUMERS: dict[str, Consumer] = {}
 
 DISPATCH_BATCH = 500
+EVENT_COLUMNS = (
+    "kind", "subject_type", "subject_id", "account_id", "contact_id", "owner_id", "actor_id",
+    "payload", "occurred_at", "created_at", "is_bot",
+)  # fmt: skip
 # While a dispatch is queued and not yet started, further commits do not queue another.
 _PENDING_KEY = "abm:hub_events:dispatch_pending"
 _PENDING_SECONDS = 5
@@ -83,9 +88,7 @@ def _owners(items: Sequence[HubEventInput]) -> None:
             .iterator()
         }
     account_ids = {
-        item.account_id
-        for item in missing
-        if item.account_id and item.contact_id not in by_contact
+        item.account_id for item in missing if item.account_id and item.contact_id not in by_contact
     }
     by_account: dict[int, int | None] = {}
     if account_ids:
@@ -103,25 +106,20 @@ def hub_events_emit_bulk(items: Iterable[HubEventInput]) -> int:
         return 0
     _owners(items)
     now = timezone.now()
-    rows = [
-        HubEvent(
-            kind=item.kind,
-            subject_type=item.subject_type,
-            subject_id=item.subject_id,
-            account_id=item.account_id,
-            contact_id=item.contact_id,
-            owner_id=item.owner_id,
-            actor_id=item.actor_id,
-            payload=item.payload or {},
-            occurred_at=item.occurred_at or now,
-            created_at=now,
-            is_bot=item.is_bot,
-        )
-        for item in items
-    ]
-    HubEvent.objects.bulk_create(rows, batch_size=1000)
+    rows_insert(
+        HubEvent,
+        EVENT_COLUMNS,
+        [
+            (
+                item.kind, item.subject_type, item.subject_id, item.account_id, item.contact_id,
+                item.owner_id, item.actor_id, item.payload or {}, item.occurred_at or now, now,
+                item.is_bot,
+            )
+            for item in items
+        ],
+    )  # fmt: skip
     transaction.on_commit(hub_events_dispatch_soon)
-    return len(rows)
+    return len(items)
 
 
 def hub_event_emit(

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from abm.bulk import objects_insert
 from abm.tasks import enqueue
 from accounts.models import Contact, Task
 from accounts.services.tasks import task_create
@@ -307,12 +308,8 @@ def _advance(batch: _Batch, rows: list[Enrolment]) -> None:
 def _write(batch: _Batch, rows: list[Enrolment]) -> list[int]:
     email_ids: list[int] = []
     if batch.emails:
-        SalesEmail.objects.bulk_create([e[1] for e in batch.emails], batch_size=500)
-        ids = dict(
-            SalesEmail.objects.filter(
-                idempotency_key__in=[e[1].idempotency_key for e in batch.emails]
-            ).values_list("idempotency_key", "pk")
-        )
+        objects_insert([e[1] for e in batch.emails])
+        ids = {row.idempotency_key: row.pk for _key, row, _urls, _step in batch.emails}
         links = []
         for key, row, urls, step in batch.emails:
             pk = ids[row.idempotency_key]
@@ -327,13 +324,13 @@ def _write(batch: _Batch, rows: list[Enrolment]) -> list[int]:
                     sales_email_id=pk, ran_at=batch.now,
                 )
             )  # fmt: skip
-        TrackedLink.objects.bulk_create(links, batch_size=1000)
+        objects_insert(links)
         for send_batch in batch.batches.values():
             send_batch.queued_count = sum(1 for e in batch.emails if e[1].batch is send_batch)
             send_batch.save(update_fields=["queued_count"])
     # The unique idempotency key refuses a second run of a step: the transaction (and with
     # it the outbox rows) rolls back rather than send twice.
-    StepRun.objects.bulk_create(batch.runs, batch_size=500)
+    objects_insert(batch.runs)
     cadence_step_events(batch.runs, contact_by_enrolment={e.pk: e.contact_id for e in rows})
     _enrolments_save(rows)
     return email_ids

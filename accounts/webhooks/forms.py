@@ -39,3 +39,4 @@ class WebhookSubscriptionForm(ServiceForm):
             .filter(Q(role=ADMIN) | Q(is_superuser=True))
             .order_by("first_name", "last_name", "username")
         )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username

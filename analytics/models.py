@@ -87,4 +87,8 @@ from analytics.firsts.models import (  # noqa: E402, F401
     LifecycleFirstDirty,
     LifecycleFirstState,
 )
-from analytics.insights.models import AccountProductIntent, OpportunityCredit  # noqa: E402, F401
+from analytics.insights.models import (  # noqa: E402, F401
+    AccountProductIntent,
+    OpportunityCredit,
+    StageStay,
+)

@@ -82,9 +82,53 @@ class OpportunityCredit(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["kind", "dimension", "at"], name="credit_kind_dimension_at"),
+            # The analysis reads every column it sums from the index (PostgreSQL INCLUDE):
+            # an index-only range scan instead of a heap fetch per credited row.
+            models.Index(
+                fields=["kind", "dimension", "at"],
+                include=[
+                    "value",
+                    "currency",
+                    "amount",
+                    "touches",
+                    "first_touch",
+                    "last_touch",
+                    "linear",
+                    "w_shaped",
+                    "account",
+                ],
+                name="credit_kind_dimension_at_cov",
+            ),
             models.Index(fields=["opportunity"], name="credit_opportunity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} {self.kind} {self.dimension}={self.value}"
+
+
+class StageStay(models.Model):
+    """One stay of a deal in a stage: a stage change and the moment the deal left the stage
+    (its next change), i.e. the stage history with LEAD() done once.
+
+    Kept by ``analytics.firsts.refresh`` with the lifecycle firsts (the same marks: the
+    accounts a commit touched); the pipeline's days in stage read the stays that ended in
+    the period by one range scan on ``left_at`` instead of a window over the whole history.
+    """
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20)
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["left_at"],
+                include=["stage", "entered_at", "account"],
+                name="stage_stay_left",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.stage} {self.entered_at:%Y-%m-%d}"

@@ -90,6 +90,19 @@ def build(feeds: int) -> list[str]:
     return keys
 
 
+def sessions() -> list[str]:
+    """The session keys of the reps a last run built (--skip-build)."""
+    from common import django_setup
+
+    django_setup()
+    from django.contrib.sessions.models import Session
+
+    from accounts.models import HubEvent
+
+    HubEvent.objects.all().delete()
+    return list(Session.objects.values_list("session_key", flat=True))
+
+
 def emit(rate: int, seconds: float) -> None:
     """The writer: ``rate`` events per second in transactions of 10 (run in its own process)."""
     from common import django_setup
@@ -171,30 +184,50 @@ async def run_feeds(keys: list[str], args) -> dict:
     limits = httpx.Limits(max_connections=len(keys) + 10, max_keepalive_connections=0)
     timeout = httpx.Timeout(10.0, read=None)
 
-    async def feed(client, key: str) -> None:
-        nonlocal duplicates, ready
-        headers = {"Cookie": f"sessionid={key}", "Accept": "text/event-stream"}
-        async with client.stream("GET", url, headers=headers) as response:
-            response.raise_for_status()
-            event = ""
-            async for line in response.aiter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event == "ready":
-                    ready += 1
-                    if ready == len(keys):
-                        all_ready.set()
-                elif line.startswith("data: ") and event == "item":
-                    now = time.time()
-                    item = json.loads(line[6:])
-                    if item["id"] in received:
-                        duplicates += 1
-                        continue
-                    received[item["id"]] = now
-                    occurred[item["id"]] = datetime.fromisoformat(item["occurred_at"]).timestamp()
+    failures = 0
+
+    async def feed(client, key: str, delay: float) -> None:
+        """One open feed, as a browser's EventSource: reconnect after 3 s with
+        Last-Event-ID when the connection fails."""
+        nonlocal duplicates, ready, failures
+        await asyncio.sleep(delay)  # tabs do not all open in the same millisecond
+        last_id = None
+        counted_ready = False
+        while True:
+            headers = {"Cookie": f"sessionid={key}", "Accept": "text/event-stream"}
+            if last_id is not None:
+                headers["Last-Event-ID"] = str(last_id)
+            try:
+                async with client.stream("GET", url, headers=headers) as response:
+                    response.raise_for_status()
+                    event = ""
+                    async for line in response.aiter_lines():
+                        if line.startswith("id: "):
+                            last_id = int(line[4:])
+                        elif line.startswith("event: "):
+                            event = line[7:]
+                        elif line.startswith("data: ") and event == "ready":
+                            if not counted_ready:
+                                counted_ready = True
+                                ready += 1
+                                if ready == len(keys):
+                                    all_ready.set()
+                        elif line.startswith("data: ") and event == "item":
+                            now = time.time()
+                            item = json.loads(line[6:])
+                            if item["id"] in received:
+                                duplicates += 1
+                                continue
+                            received[item["id"]] = now
+                            occurred[item["id"]] = datetime.fromisoformat(
+                                item["occurred_at"]
+                            ).timestamp()
+            except (httpx.HTTPError, OSError):
+                failures += 1
+            await asyncio.sleep(3)
 
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
-        tasks = [asyncio.create_task(feed(client, key)) for key in keys]
+        tasks = [asyncio.create_task(feed(client, key, i * 0.01)) for i, key in enumerate(keys)]
         opened = time.monotonic()
         await asyncio.wait_for(all_ready.wait(), 120)
         open_seconds = time.monotonic() - opened
@@ -234,6 +267,7 @@ async def run_feeds(keys: list[str], args) -> dict:
         "written": written,
         "delivered": len(received),
         "duplicates": duplicates,
+        "stream_failures_reconnected": failures,
         "latency_median_s": round(statistics.median(latencies), 3) if latencies else None,
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)
         if latencies
@@ -251,9 +285,9 @@ def dispatch_lag() -> dict:
     from accounts.models import HubEvent
 
     lags = sorted(
-        (row.total_seconds() for row in HubEvent.objects.annotate(
+        row.total_seconds() for row in HubEvent.objects.annotate(
             lag=F("dispatched_at") - F("occurred_at")
-        ).filter(dispatched_at__isnull=False).values_list("lag", flat=True))
+        ).filter(dispatched_at__isnull=False).values_list("lag", flat=True)
     )  # fmt: skip
     if not lags:
         return {}
@@ -284,6 +318,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--port", type=int, default=8119)
     parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument(
+        "--skip-build", action="store_true", help="reuse the reps and sessions of a last run"
+    )
     parser.add_argument("--emit", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
@@ -291,7 +328,7 @@ def main() -> None:
         return
 
     t0 = time.monotonic()
-    keys = build(args.feeds)
+    keys = sessions() if args.skip_build else build(args.feeds)
     print(f"built {args.feeds} reps, people and sessions in {time.monotonic() - t0:.1f}s")
     env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false"}
     web = subprocess.Popen(  # noqa: S603 - our own command line

@@ -15,9 +15,9 @@ browser that reconnects sends ``Last-Event-ID`` and misses nothing. A comment li
 goes away Django cancels the generator: the stream leaves the broker, and the broker
 closes its Redis connection once no stream is left.
 
-Database reads run in the default thread pool (``thread_sensitive=False``), a few
-threads for every stream together, so 500 open feeds do not mean 500 database
-connections.
+Database reads (the session and user too) run in the default thread pool
+(``thread_sensitive=False``): a few threads and connections for every stream together, so
+500 open feeds do not mean 500 database connections.
 
 No Redis, or a request that came through WSGI (``runserver``, the test live server):
 503, and the page polls ``/api/v1/feed/?since=`` instead.
@@ -29,6 +29,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -36,7 +38,7 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -176,18 +178,44 @@ def feed_broker() -> FeedBroker:
     return broker
 
 
+_CHECKED = threading.local()
+CONNECTION_CHECK_SECONDS = 10.0
+
+
+def _connection_check() -> None:
+    """Pool threads keep their connection between reads: every few seconds drop one that
+    broke or outlived ``CONN_MAX_AGE`` (not before every read: with health checks on, each
+    check costs a round trip)."""
+    now = time.monotonic()
+    if now - getattr(_CHECKED, "at", 0.0) >= CONNECTION_CHECK_SECONDS:
+        _CHECKED.at = now
+        close_old_connections()
+
+
 def _read(user_id: int, since: int) -> tuple[list[dict], int, bool]:
-    # A thread of the shared pool: drop a connection that broke or outlived CONN_MAX_AGE.
-    close_old_connections()
+    _connection_check()
     page = feed_page(user_id=user_id, since=since, limit=READ_BATCH)
     return page.items, page.cursor, page.has_more
 
 
 _read_async = sync_to_async(_read, thread_sensitive=False)
 _latest_async = sync_to_async(
-    lambda user_id: (close_old_connections(), feed_latest_id(user_id=user_id))[1],
+    lambda user_id: (_connection_check(), feed_latest_id(user_id=user_id))[1],
     thread_sensitive=False,
 )
+
+
+def _user(request):
+    """The signed-in user, read in the shared pool like every read of the stream: the
+    request's own thread (``request.auser()``) would open a database connection per open
+    feed and keep it (``CONN_MAX_AGE``) for as long as the feed stays open."""
+    from django.contrib.auth import get_user
+
+    _connection_check()
+    return get_user(request)
+
+
+_user_async = sync_to_async(_user, thread_sensitive=False)
 
 
 def _sse(item: dict) -> str:
@@ -233,9 +261,6 @@ def _cursor(request) -> int | None | str:
 @require_GET
 async def feed_stream(request):
     """The signed-in user's live feed as ``text/event-stream``."""
-    user = await request.auser()
-    if not user.is_authenticated:
-        return JsonResponse({"detail": _("Sign in first.")}, status=401)
     if not isinstance(request, ASGIRequest):
         return JsonResponse(
             {"detail": _("The live stream needs the ASGI server; poll /api/v1/feed/.")},
@@ -245,15 +270,14 @@ async def feed_stream(request):
         return JsonResponse(
             {"detail": _("The live stream needs Redis; poll /api/v1/feed/.")}, status=503
         )
+    user = await _user_async(request)
+    if not user.is_authenticated:
+        return JsonResponse({"detail": _("Sign in first.")}, status=401)
     since = _cursor(request)
     if since == "invalid":
         return JsonResponse({"since": [_("Give an event id (a whole number).")]}, status=400)
     if since is None:
         since = await _latest_async(user.pk)
-    # The session and user were read in this request's own thread (sync middleware, then
-    # ``auser``); close its connection now, or every open stream would keep one
-    # (``CONN_MAX_AGE``) until it ends. Reads from here on use the shared pool.
-    await sync_to_async(connections.close_all)()
     broker = feed_broker()
     try:
         await broker.start()

@@ -130,51 +130,89 @@ def _days(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 86400, 2)
 
 
+def _pipeline_postgresql(leads, now: datetime) -> tuple[dict, dict, dict]:
+    """PostgreSQL: steps reached, completed stays and current stays in one pass over the
+    history (a window for each row's next row; leads older than the history count as one
+    row in their status since their creation)."""
+    lead_sql, lead_params = leads.values("pk").query.sql_with_params()
+    history, lead_table = LeadStatusChange._meta.db_table, Lead._meta.db_table
+    index = " ".join(f"WHEN '{status}' THEN {i}" for i, status in enumerate(PATH))
+    open_list = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+    sql = f"""
+        WITH h AS MATERIALIZED (
+            SELECT lead_id, to_status, changed_at,
+                   LEAD(changed_at) OVER (PARTITION BY lead_id ORDER BY changed_at, id)
+                       AS left_at
+            FROM {history} WHERE lead_id IN ({lead_sql})
+            UNION ALL
+            SELECT l.id, l.status, l.created_at, NULL FROM {lead_table} l
+            WHERE l.id IN ({lead_sql})
+              AND NOT EXISTS (SELECT 1 FROM {history} x WHERE x.lead_id = l.id)
+        )
+        SELECT 'stay', to_status,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY EXTRACT(EPOCH FROM left_at - changed_at)), count(*)
+        FROM h WHERE left_at IS NOT NULL GROUP BY to_status
+        UNION ALL
+        SELECT 'current', to_status,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY EXTRACT(EPOCH FROM %s - changed_at)), count(*)
+        FROM h WHERE left_at IS NULL AND to_status IN ({open_list}) GROUP BY to_status
+        UNION ALL
+        SELECT 'reached', furthest::text, NULL, count(*)
+        FROM (SELECT max(CASE to_status {index} ELSE -1 END) AS furthest
+              FROM h GROUP BY lead_id) AS f
+        GROUP BY furthest
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lead_params, *lead_params, now])
+        rows = cursor.fetchall()
+    stays = {k: (_days(m), n) for kind, k, m, n in rows if kind == "stay"}
+    current = {k: _days(m) for kind, k, m, _n in rows if kind == "current"}
+    furthest = {int(k): n for kind, k, _m, n in rows if kind == "reached"}
+    reached = {f"r{i}": sum(n for at, n in furthest.items() if at >= i) for i in range(len(PATH))}
+    return reached, stays, current
+
+
+def _reached(leads) -> dict:
+    """How far along the path each lead got: its furthest history row (one GROUP BY), or
+    its current status for a lead older than the history; counted per step."""
+    counts = {f"r{i}": Count("lead_id", filter=Q(furthest__gte=i)) for i in range(len(PATH))}
+    tracked = (
+        LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
+        .values("lead_id")
+        .annotate(furthest=Max(_index("to_status")))
+        .aggregate(**counts)
+    )
+    untracked = (
+        leads.filter(~Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"))))
+        .annotate(furthest=_index("status"))
+        .aggregate(**{f"r{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(PATH))})
+    )
+    return {key: (tracked[key] or 0) + (untracked[key] or 0) for key in counts}
+
+
 def _stay_medians(leads, now: datetime) -> tuple[dict, dict]:
     """Per status: (median days of the completed stays, how many), and the median days
-    open leads have been in their current status so far.
-
-    A completed stay is a history row until the lead's next row. PostgreSQL computes the
-    medians itself (``percentile_cont``); elsewhere they are computed here from the rows.
-    """
-    lead_sql, lead_params = leads.values("pk").query.sql_with_params()
-    history = LeadStatusChange._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT to_status,
-                       percentile_cont(0.5) WITHIN GROUP (
-                           ORDER BY EXTRACT(EPOCH FROM left_at - changed_at)),
-                       count(*)
-                FROM (SELECT to_status, changed_at,
-                             LEAD(changed_at) OVER (
-                                 PARTITION BY lead_id ORDER BY changed_at, id) AS left_at
-                      FROM {history} WHERE lead_id IN ({lead_sql})) AS stays
-                WHERE left_at IS NOT NULL
-                GROUP BY to_status
-                """,
-                lead_params,
+    open leads have been in their current status so far, computed here from the rows
+    (PostgreSQL does it in SQL: ``_pipeline_postgresql``). A completed stay is a history
+    row until the lead's next row."""
+    rows = (
+        LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
+        .annotate(
+            left_at=Window(
+                NextRow("changed_at"),
+                partition_by=[F("lead_id")],
+                order_by=[F("changed_at").asc(), F("id").asc()],
             )
-            stays = {status: (_days(m), n) for status, m, n in cursor.fetchall()}
-    else:
-        rows = (
-            LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
-            .annotate(
-                left_at=Window(
-                    NextRow("changed_at"),
-                    partition_by=[F("lead_id")],
-                    order_by=[F("changed_at").asc(), F("id").asc()],
-                )
-            )
-            .values_list("to_status", "changed_at", "left_at")
         )
-        found: dict[str, list[float]] = {}
-        for status, entered, left in rows.iterator(chunk_size=5000):
-            if left is not None:
-                found.setdefault(status, []).append((left - entered).total_seconds())
-        stays = {k: (_days(median(v)), len(v)) for k, v in found.items()}
-
+        .values_list("to_status", "changed_at", "left_at")
+    )
+    found: dict[str, list[float]] = {}
+    for status, entered, left in rows.iterator(chunk_size=5000):
+        if left is not None:
+            found.setdefault(status, []).append((left - entered).total_seconds())
+    stays = {k: (_days(median(v)), len(v)) for k, v in found.items()}
     last_change = (
         LeadStatusChange.objects.filter(lead=OuterRef("pk"))
         .order_by("-changed_at", "-id")
@@ -185,21 +223,10 @@ def _stay_medians(leads, now: datetime) -> tuple[dict, dict]:
         .annotate(since=Coalesce(Subquery(last_change), F("created_at")))
         .values_list("status", "since")
     )
-    if connection.vendor == "postgresql":
-        sql, params = open_leads.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT status, percentile_cont(0.5) WITHIN GROUP ("
-                "ORDER BY EXTRACT(EPOCH FROM %s - since)) "
-                f"FROM ({sql}) AS open_leads (status, since) GROUP BY status",
-                [now, *params],
-            )
-            current = {status: _days(m) for status, m in cursor.fetchall()}
-    else:
-        ages: dict[str, list[float]] = {}
-        for status, entered in open_leads.iterator(chunk_size=5000):
-            ages.setdefault(status, []).append((now - entered).total_seconds())
-        current = {k: _days(median(v)) for k, v in ages.items()}
+    ages: dict[str, list[float]] = {}
+    for status, entered in open_leads.iterator(chunk_size=5000):
+        ages.setdefault(status, []).append((now - entered).total_seconds())
+    current = {k: _days(median(v)) for k, v in ages.items()}
     return stays, current
 
 
@@ -229,21 +256,11 @@ def lead_pipeline(
     by_status = dict(leads.order_by().values_list("status").annotate(n=Count("id")))
     total = sum(by_status.values())
 
-    # How far along the path each lead got: its furthest history row (set-based, one
-    # GROUP BY), or its current status for a lead older than the history.
-    counts = {f"r{i}": Count("lead_id", filter=Q(furthest__gte=i)) for i in range(len(PATH))}
-    reached = (
-        LeadStatusChange.objects.filter(lead__in=leads.values("pk"))
-        .values("lead_id")
-        .annotate(furthest=Max(_index("to_status")))
-        .aggregate(**counts)
-    )
-    untracked = (
-        leads.filter(~Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"))))
-        .annotate(furthest=_index("status"))
-        .aggregate(**{f"r{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(PATH))})
-    )
-    reached = {key: (reached[key] or 0) + (untracked[key] or 0) for key in counts}
+    if connection.vendor == "postgresql":
+        reached, stays, current = _pipeline_postgresql(leads, now)
+    else:
+        reached = _reached(leads)
+        stays, current = _stay_medians(leads, now)
     steps = []
     for i, status in enumerate(PATH):
         count = reached[f"r{i}"]
@@ -260,7 +277,6 @@ def lead_pipeline(
             }
         )
 
-    stays, current = _stay_medians(leads, now)
     statuses = [
         {
             "status": status,

@@ -231,8 +231,10 @@ def firsts() -> None:
     """Build the lifecycle firsts (analytics.firsts) from scratch, then time the incremental
     refresh of 500 accounts: the worker's full and per-commit costs."""
     common.django_setup()
+    from django.core.management import call_command
     from django.db import connection
 
+    call_command("migrate", verbosity=0)
     from analytics.firsts.refresh import firsts_mark_dirty, firsts_rebuild, firsts_refresh_dirty
 
     common.load_print("firsts start")

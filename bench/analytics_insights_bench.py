@@ -4,6 +4,8 @@
     python bench/analytics_insights_bench.py build     # or build it from scratch
     python bench/analytics_insights_bench.py extras    # migrate, products, buying groups,
                                                        # rollups, health, upsell intent
+    python bench/analytics_insights_bench.py derived   # impact credits, lifecycle firsts and
+                                                       # stage stays (in extras too)
     python bench/analytics_insights_bench.py measure   # p50 / p95 warm, query counts
     python bench/analytics_insights_bench.py all       # clone + extras + measure
 
@@ -112,6 +114,35 @@ def extras() -> None:
     print(f"  upsell intent refresh: {kept:,} rows {time.monotonic() - started:.1f}s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    derived()
+
+
+def derived() -> None:
+    """The worker-kept tables the insights read: the impact credits (when missing) and the
+    lifecycle firsts with the stage stays (analytics.firsts), each timed."""
+    common.django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from analytics.firsts.refresh import firsts_rebuild
+    from analytics.insights.impact import credits_ready, credits_refresh
+
+    call_command("migrate", verbosity=0)
+    common.load_print("derived start")
+    if not credits_ready():
+        started = time.monotonic()
+        rows = credits_refresh()
+        print(f"  impact credits: {rows:,} rows {time.monotonic() - started:.1f}s", flush=True)
+    started = time.monotonic()
+    rows = firsts_rebuild()
+    print(
+        f"  lifecycle firsts + stage stays rebuild: {rows:,} firsts "
+        f"{time.monotonic() - started:.1f}s",
+        flush=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    common.load_print("derived end")
 
 
 def _buying_groups(cursor) -> None:
@@ -199,6 +230,9 @@ def measure() -> list[tuple]:
         )
         for label, url in cases
     ]
+    only = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
+    if only:  # e.g. BENCH_ONLY=impact,pipeline: the cases whose label holds one of them
+        cases = [(label, url) for label, url in cases if any(w in label for w in only)]
     results = common.get_timed(client, cases, repeat=REPEAT, width=34)
     common.load_print("end")
     return results
@@ -212,5 +246,7 @@ if __name__ == "__main__":
         build()
     if what in ("extras", "build", "all"):
         extras()
+    if what == "derived":
+        derived()
     if what in ("measure", "all"):
         measure()

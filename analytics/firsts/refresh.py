@@ -1,4 +1,5 @@
-"""Keeping ``LifecycleFirst`` current: marks, the set-based refresh, the full rebuild.
+"""Keeping ``LifecycleFirst`` (and the pipeline's ``StageStay``) current: marks, the
+set-based refresh, the full rebuild.
 
 A change the hub announces (an activity, a deal, a lead, an account) marks the accounts it
 touched in ``LifecycleFirstDirty`` (``firsts_changes_listener``); a debounced worker
@@ -7,7 +8,8 @@ the firsts by three grouped statements over the stage history, the deals and the
 status changes of those accounts, the nearest touches by one statement per dimension and
 side (on PostgreSQL a LATERAL index probe per (account, fact), elsewhere a window). The
 full rebuild (``firsts_rebuild``, nightly and once when the table was never built) does
-the same in account-id chunks and records that the table may be read.
+the same in account-id chunks and records that the table may be read. The same marks
+rewrite the accounts' deals' stage stays (``analytics.insights.models.StageStay``).
 
 The analyses read the table only once it was built, and first drain a small backlog of
 marks inline (``firsts_ready``), so what they answer is what the live computation answers.
@@ -29,6 +31,7 @@ from abm.tasks import enqueue
 from accounts.models import Account, Activity, Lead, Opportunity
 from analytics.engine.sql import ACT, DIMENSIONS, OPP, STG, Dialect, Sql, as_datetime, fetch
 from analytics.firsts.models import LifecycleFirst, LifecycleFirstDirty, LifecycleFirstState
+from analytics.insights.models import StageStay
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ LEAD_FACTS = tuple(f"lead:{s}" for s in Lead.Status.values)
 STAGE_FACTS = tuple(f"stage:{s}" for s in Opportunity.Stage.values)
 FACTS = (*LEAD_FACTS, "opportunity_created", *STAGE_FACTS)
 TABLE = LifecycleFirst._meta.db_table
+STAYS = StageStay._meta.db_table
 
 
 def fact_of(condition: dict) -> str | None:
@@ -151,6 +155,22 @@ def _compute(ids: list[int] | None, bounds: tuple[int, int] | None) -> list[Life
     ]
 
 
+def _stays_refresh(cursor, ids: list[int] | None, bounds: tuple[int, int] | None) -> None:
+    """Rewrite the stage stays of the deals of the accounts in scope (one LEAD() pass)."""
+    deals = Sql(f"SELECT o.id FROM {OPP} o WHERE ").extend(_scope("o.account_id", ids, bounds))
+    delete = Sql(f"DELETE FROM {STAYS} WHERE ").extend(_scope("account_id", ids, bounds))
+    delete.add(" OR opportunity_id IN (").extend(deals).add(")")
+    cursor.execute(delete.text, delete.params)
+    insert = Sql(
+        f"INSERT INTO {STAYS} (opportunity_id, account_id, stage, entered_at, left_at) "
+        "SELECT sc.opportunity_id, o.account_id, sc.to_stage, sc.changed_at, "
+        "LEAD(sc.changed_at) OVER (PARTITION BY sc.opportunity_id "
+        f"ORDER BY sc.changed_at, sc.id) FROM {STG} sc JOIN {OPP} o ON o.id = sc.opportunity_id "
+        "WHERE "
+    ).extend(_scope("o.account_id", ids, bounds))
+    cursor.execute(insert.text, insert.params)
+
+
 def _lock(cursor) -> None:
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
@@ -167,6 +187,7 @@ def firsts_refresh(*, account_ids: Iterable[int]) -> int:
             rows = _compute(chunk, None)
             LifecycleFirst.objects.filter(account_id__in=chunk).delete()
             LifecycleFirst.objects.bulk_create(rows, batch_size=2000)
+            _stays_refresh(cursor, chunk, None)
             written += len(rows)
     return written
 
@@ -184,10 +205,12 @@ def firsts_rebuild(*, chunk: int = 2000) -> int:
             rows = _compute(None, (first, last))
             LifecycleFirst.objects.filter(account_id__gte=first, account_id__lte=last).delete()
             LifecycleFirst.objects.bulk_create(rows, batch_size=2000)
+            _stays_refresh(cursor, None, (first, last))
             written += len(rows)
     # what was marked before this rebuild started is in it
     LifecycleFirstDirty.objects.filter(marked_at__lt=started).delete()
     LifecycleFirst.objects.filter(account_id__gt=high).delete()
+    StageStay.objects.filter(account_id__gt=high).delete()
     LifecycleFirstState.objects.update_or_create(
         key=STATE_KEY,
         defaults={"built_at": timezone.now(), "accounts": high - low + 1, "rows": written},

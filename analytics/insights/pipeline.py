@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Opportunity, OpportunityStageChange
+from analytics.firsts.refresh import STAYS, firsts_ready
 
 from .common import InsightSettings, account_q, cached, has_segment, is_postgres, segment_sql
 
@@ -188,6 +189,18 @@ def days_in_stage(s: InsightSettings) -> list[dict]:
     args = [s.end, *params]
     ended = f"SELECT to_stage, {days} AS days FROM ({stays}) t WHERE left_at >= %s AND left_at < %s"
     args += [s.start, s.end]
+    if firsts_ready():
+        # the stays kept by the worker: one range scan on left_at, no window
+        join = f"JOIN {account} a ON a.id = st.account_id" if has_segment(s) else ""
+        if is_postgres():
+            days = "EXTRACT(EPOCH FROM (st.left_at - st.entered_at)) / 86400.0"
+        else:
+            days = "(julianday(st.left_at) - julianday(st.entered_at))"
+        ended = (
+            f"SELECT st.stage AS to_stage, {days} AS days FROM {STAYS} st {join} "
+            f"WHERE st.left_at >= %s AND st.left_at < %s AND {where}"
+        )
+        args = [s.start, s.end, *params]
     found: dict[str, dict] = {}
     with connection.cursor() as cursor:
         if is_postgres():

@@ -113,3 +113,47 @@ def test_segment_filter_and_months(book):
     assert only["over_time"][0]["open"]["qualification"] == 1
     months = run(granularity="month")["over_time"]
     assert months[0]["period"] == MONDAY.replace(day=1).isoformat()
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"industry": "retail"}, {"granularity": "month"}, {"target": "no"}]
+)
+def test_stored_stays_give_the_live_answers(book, params):
+    from analytics.firsts.refresh import firsts_ready, firsts_rebuild
+
+    retail = AccountFactory(industry="retail")
+    deal([(-3, "", S.PROSPECTING), (5, S.PROSPECTING, S.PROPOSAL)], account=retail)
+    live = run(**params)
+    firsts_rebuild()
+    assert firsts_ready()  # days in stage now read analytics_stagestay
+    assert run(**params) == live
+
+
+def test_a_stage_change_through_the_service_updates_the_stays(
+    book, django_capture_on_commit_callbacks
+):
+    from accounts.services.records.opportunities import opportunity_update
+    from accounts.tests.factories import UserFactory
+    from analytics.firsts.refresh import firsts_rebuild
+    from analytics.insights.models import StageStay
+
+    firsts_rebuild()
+    admin = UserFactory(role="admin")
+    opp = Opportunity.objects.filter(stage=S.PROPOSAL).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_update(user=admin, opportunity=opp, data={"stage": S.NEGOTIATION})
+    stays = list(
+        StageStay.objects.filter(opportunity=opp)
+        .order_by("entered_at")
+        .values_list("stage", "left_at")
+    )
+    assert [stage for stage, _ in stays] == [S.PROPOSAL, S.NEGOTIATION]
+    assert stays[0][1] is not None and stays[1][1] is None
+    incremental = sorted(
+        StageStay.objects.values_list("opportunity_id", "stage", "entered_at", "left_at")
+    )
+    firsts_rebuild()
+    assert (
+        sorted(StageStay.objects.values_list("opportunity_id", "stage", "entered_at", "left_at"))
+        == incremental
+    )

@@ -447,7 +447,9 @@ def test_large_files_use_a_few_queries_per_batch_not_per_row(
     settings.CSV_IMPORT_INLINE_MAX_ROWS = 10_000
     AccountFactory.create_batch(3)
     accounts = "".join(f"Company {i},c{i}.example,{i % 100},true\n" for i in range(3000))
-    with django_assert_max_num_queries(60):
+    # SQLite's parameter cap sets how many account rows fit one INSERT (fewer as the
+    # model gains columns): a bound per batch of rows, far below one query per row.
+    with django_assert_max_num_queries(75):
         job = _start(marketer, "accounts", "name,domain,fit_score,is_target\n" + accounts)
     assert job.status == "succeeded" and job.created_count == 3000
 

@@ -11,7 +11,7 @@ machine: uvicorn serving ``abm.asgi`` (``--web-workers`` processes) and a Celery
 (the hub-events dispatcher that publishes to Redis after commit). Opens one streaming
 ``GET /feed/stream/`` per rep with an asyncio httpx client and waits until every stream
 said ``ready``. A second process then writes ``--rate`` ``sales_email.opened`` hub events
-per second for ``--seconds`` (through ``hub_events_emit_bulk``, in transactions of 10, to
+per second for ``--seconds`` (through ``hub_events_emit_bulk``, ten transactions a second, to
 random reps), the way the tracking endpoint writes them. Each event's ``occurred_at`` is
 its write time; the client notes when the item arrives on the rep's stream. Prints events
 written and delivered, duplicates, event→screen median / p95 / max, the web server's
@@ -119,7 +119,7 @@ def emit(rate: int, seconds: float) -> None:
         )
     )
     rng = random.Random(3)
-    batch = 10
+    batch = max(10, rate // 10)  # ten transactions a second
     interval = batch / rate
     start = time.monotonic()
     written = 0

@@ -155,6 +155,46 @@ def _compute(ids: list[int] | None, bounds: tuple[int, int] | None) -> list[Life
     ]
 
 
+def _insert_postgres(cursor, ids: list[int] | None, bounds: tuple[int, int] | None) -> int:
+    """PostgreSQL: the rows of the accounts in scope by one INSERT … SELECT, each first's
+    steps a JSON array built by an index-only probe per dimension and side (no Python)."""
+    dialect = Dialect()
+    epoch = dialect.epoch("a.occurred_at")
+    parts, params = [], []
+    for dimension, dim in DIMENSIONS.items():
+        has_value = f"{dim} IS NOT NULL" + ("" if dimension == "campaign" else f" AND {dim} <> ''")
+        for before in (True, False):
+            test = "a.occurred_at < f.t" if before else "a.occurred_at > f.t"
+            order = "DESC" if before else "ASC"
+            parts.append(
+                f"'{'b' if before else 'a'}:{dimension}', (SELECT COALESCE(jsonb_agg("
+                f"jsonb_build_array(s.t, s.v) ORDER BY s.at {order}, s.id {order}), '[]') "
+                f"FROM (SELECT a.id, a.occurred_at AS at, {epoch} AS t, {dim} AS v "
+                f"FROM {ACT} a WHERE a.account_id = f.e AND {test} AND {has_value} "
+                f"AND a.is_bot = %s ORDER BY a.occurred_at {order}, a.id {order} LIMIT %s) s)"
+            )
+            params += [False, STEPS_KEPT]
+    sql = Sql(f"INSERT INTO {TABLE} (account_id, fact, at, steps) SELECT f.e, f.fact, f.t, ")
+    sql.add("jsonb_build_object(" + ", ".join(parts) + ")", *params)
+    sql.add(" FROM (").extend(_firsts_sql(ids, bounds, dialect)).add(") f")
+    cursor.execute(sql.text, sql.params)
+    return cursor.rowcount
+
+
+def _write(cursor, ids: list[int] | None, bounds: tuple[int, int] | None) -> int:
+    """Replace the rows (firsts and stays) of the accounts in scope; returns firsts written."""
+    delete = Sql(f"DELETE FROM {TABLE} WHERE ").extend(_scope("account_id", ids, bounds))
+    cursor.execute(delete.text, delete.params)
+    if connection.vendor == "postgresql":
+        written = _insert_postgres(cursor, ids, bounds)
+    else:
+        rows = _compute(ids, bounds)
+        LifecycleFirst.objects.bulk_create(rows, batch_size=500)
+        written = len(rows)
+    _stays_refresh(cursor, ids, bounds)
+    return written
+
+
 def _stays_refresh(cursor, ids: list[int] | None, bounds: tuple[int, int] | None) -> None:
     """Rewrite the stage stays of the deals of the accounts in scope (one LEAD() pass)."""
     deals = Sql(f"SELECT o.id FROM {OPP} o WHERE ").extend(_scope("o.account_id", ids, bounds))
@@ -184,15 +224,11 @@ def firsts_refresh(*, account_ids: Iterable[int]) -> int:
         chunk = ids[start : start + CHUNK]
         with transaction.atomic(), connection.cursor() as cursor:
             _lock(cursor)
-            rows = _compute(chunk, None)
-            LifecycleFirst.objects.filter(account_id__in=chunk).delete()
-            LifecycleFirst.objects.bulk_create(rows, batch_size=2000)
-            _stays_refresh(cursor, chunk, None)
-            written += len(rows)
+            written += _write(cursor, chunk, None)
     return written
 
 
-def firsts_rebuild(*, chunk: int = 2000) -> int:
+def firsts_rebuild(*, chunk: int = 1000) -> int:
     """Recompute every account's rows from scratch, in id ranges; then mark the table built."""
     started = timezone.now()
     bounds = Account.objects.order_by().values_list("id", flat=True)
@@ -202,11 +238,7 @@ def firsts_rebuild(*, chunk: int = 2000) -> int:
         last = first + chunk - 1
         with transaction.atomic(), connection.cursor() as cursor:
             _lock(cursor)
-            rows = _compute(None, (first, last))
-            LifecycleFirst.objects.filter(account_id__gte=first, account_id__lte=last).delete()
-            LifecycleFirst.objects.bulk_create(rows, batch_size=2000)
-            _stays_refresh(cursor, None, (first, last))
-            written += len(rows)
+            written += _write(cursor, None, (first, last))
     # what was marked before this rebuild started is in it
     LifecycleFirstDirty.objects.filter(marked_at__lt=started).delete()
     LifecycleFirst.objects.filter(account_id__gt=high).delete()

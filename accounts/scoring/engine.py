@@ -42,6 +42,8 @@ LN2 = math.log(2)
 TOP_ACTIVITIES = 10
 QUALIFIABLE_STATUSES = ("new", "nurturing")
 TMP = "tmp_lead_scores"
+SCOPE = "tmp_lead_score_scope"
+HITS = "tmp_lead_score_hits"
 
 
 def _pg() -> bool:
@@ -160,10 +162,12 @@ def _activity_branches(params: dict, now: datetime, contact_filter: str) -> list
             weight = f"EXP(-{LN2!r} * {age} / {float(rule.decay_days)!r})"
         else:
             weight = "1.0"
+        # Aggregated per contact inside the branch: one small hash per rule instead of one
+        # big (contact, rule) hash over every matching activity.
         branches.append(
-            f"SELECT a.contact_id AS contact_id, {int(rule.pk)} AS rule_id, "
-            f"{weight} AS weight, a.occurred_at AS occurred_at "
-            f"FROM accounts_activity a WHERE {' AND '.join(where)}"
+            f"SELECT a.contact_id AS contact_id, {int(rule.pk)} AS rule_id, COUNT(*) AS cnt, "
+            f"SUM({weight}) AS weight, MAX(a.occurred_at) AS newest "
+            f"FROM accounts_activity a WHERE {' AND '.join(where)} GROUP BY a.contact_id"
         )
     return branches
 
@@ -180,8 +184,9 @@ def rule_since(rule: ScoringRule, now: datetime) -> datetime | None:
     return max(limits) if limits else None
 
 
-def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: datetime) -> str:
-    """The statement that fills the temporary table of new scores for the leads in scope."""
+def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: datetime) -> list[str]:
+    """The statements that fill the temporary tables: the leads in scope with their model,
+    the interaction rules' hits per contact, then the new scores."""
     true = "TRUE" if _pg() else "1"
     branches = _activity_branches(params, now, contact_filter)
     field_match = _field_rules_sql(params)
@@ -207,19 +212,13 @@ def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: date
     else:
         breakdown = f"'[' || group_concat({item}, ', ') || ']'"
         empty = "'[]'"
-    hits = (
+    activity_points = (
         f"""
-        hits AS (
-            SELECT x.contact_id AS contact_id, x.rule_id AS rule_id, COUNT(*) AS cnt,
-                SUM(x.weight) AS weight, MAX(x.occurred_at) AS newest
-            FROM ({" UNION ALL ".join(branches)}) x
-            GROUP BY x.contact_id, x.rule_id
-        ),
         activity_points AS (
             SELECT s.lead_id AS lead_id, r.id AS rule_id, h.cnt AS cnt,
                 {_round2(capped)} AS points
-            FROM hits h
-            JOIN scope s ON s.contact_id = h.contact_id
+            FROM {HITS} h
+            JOIN {SCOPE} s ON s.contact_id = h.contact_id
             JOIN accounts_scoringrule r ON r.id = h.rule_id AND r.model_id = s.model_id
         ),"""
         if branches
@@ -228,22 +227,25 @@ def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: date
             SELECT 0 AS lead_id, 0 AS rule_id, 0 AS cnt, 0.0 AS points WHERE 1 = 0
         ),"""
     )
-    return f"""
+    scope = f"""
+        CREATE TEMP TABLE {SCOPE} AS
+        SELECT l.id AS lead_id, l.contact_id AS contact_id, l.status AS status,
+            COALESCE(mp.id, ma.id) AS model_id
+        FROM accounts_lead l
+        LEFT JOIN accounts_scoringmodel mp
+            ON mp.is_active = {true} AND mp.product_id = l.product_id
+        LEFT JOIN accounts_scoringmodel ma
+            ON ma.is_active = {true} AND ma.product_id IS NULL
+        WHERE l.contact_id IS NOT NULL AND {lead_filter}
+            AND COALESCE(mp.id, ma.id) IS NOT NULL
+    """
+    hits = f"CREATE TEMP TABLE {HITS} AS {' UNION ALL '.join(branches)}" if branches else None
+    final = f"""
         CREATE TEMP TABLE {TMP} AS
-        WITH scope AS {"MATERIALIZED " if _pg() else ""}(
-            SELECT l.id AS lead_id, l.contact_id AS contact_id, l.status AS status,
-                COALESCE(mp.id, ma.id) AS model_id
-            FROM accounts_lead l
-            LEFT JOIN accounts_scoringmodel mp
-                ON mp.is_active = {true} AND mp.product_id = l.product_id
-            LEFT JOIN accounts_scoringmodel ma
-                ON ma.is_active = {true} AND ma.product_id IS NULL
-            WHERE l.contact_id IS NOT NULL AND {lead_filter}
-                AND COALESCE(mp.id, ma.id) IS NOT NULL
-        ),{hits}
+        WITH{activity_points}
         field_points AS (
             SELECT s.lead_id AS lead_id, r.id AS rule_id, 0 AS cnt, r.points * 1.0 AS points
-            FROM scope s
+            FROM {SCOPE} s
             JOIN accounts_scoringrule r ON r.model_id = s.model_id AND r.kind = 'field'
             JOIN accounts_contact c ON c.id = s.contact_id
             LEFT JOIN accounts_account ac ON ac.id = c.account_id
@@ -263,10 +265,11 @@ def _build_sql(*, lead_filter: str, contact_filter: str, params: dict, now: date
                 ELSE FLOOR(COALESCE(t.total, 0) + 0.5) END AS INTEGER) AS score,
             COALESCE(t.breakdown, {empty}) AS breakdown,
             m.threshold AS threshold
-        FROM scope s
+        FROM {SCOPE} s
         JOIN accounts_scoringmodel m ON m.id = s.model_id
         LEFT JOIN totals t ON t.lead_id = s.lead_id
     """
+    return [sql for sql in (scope, hits, final) if sql]
 
 
 def _execute(cursor, sql: str, params: dict | None = None) -> int:
@@ -309,16 +312,20 @@ def lead_scores_compute(
             cursor.execute("SET LOCAL jit = off")
             if big:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(f"DROP TABLE IF EXISTS {TMP}")
-        cursor.execute(
-            _build_sql(
-                lead_filter=lead_filter, contact_filter=contact_filter, params=params, now=now
-            ),
-            params,
+        for table in (TMP, SCOPE, HITS):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        statements = _build_sql(
+            lead_filter=lead_filter, contact_filter=contact_filter, params=params, now=now
         )
+        for sql in statements:
+            cursor.execute(sql, params)
+            if big and _pg():
+                # Statistics on each step, so the next one is planned with hash joins
+                # sized for a million rows (not the planner's default guesses).
+                table = sql.split("CREATE TEMP TABLE ", 1)[1].split(None, 1)[0]
+                cursor.execute(f"ANALYZE {table}")
         if big and _pg():
             cursor.execute(f"CREATE UNIQUE INDEX ON {TMP} (lead_id)")
-            cursor.execute(f"ANALYZE {TMP}")
         cursor.execute(f"SELECT COUNT(*) FROM {TMP}")
         result["scored"] = cursor.fetchone()[0]
         # The day's history: only scores that changed (or are new) write a row.
@@ -386,7 +393,8 @@ def lead_scores_compute(
             FROM {TMP} n WHERE accounts_lead.id = n.lead_id AND accounts_lead.score <> n.score
             """,
         )
-        cursor.execute(f"DROP TABLE {TMP}")
+        for table in (TMP, SCOPE, HITS):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 
 

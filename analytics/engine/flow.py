@@ -102,9 +102,18 @@ def stored_paths(settings: dict) -> dict[int, tuple] | None:
     scope = universe("account", filters)
     before = settings["anchor"]["direction"] == "end"
     key = f"{'b' if before else 'a'}:{settings['dimension']}"
-    column = (
-        f"(f.steps -> '{key}')" if dialect.postgres else f"json_extract(f.steps, '$.\"{key}\"')"
-    )
+    depth = settings["columns"] - 1
+    low = start.timestamp() if (start and before) else None
+    high = end.timestamp() if (end and not before) else None
+    # Without a bound on the steps' times PostgreSQL hands back only the first ``depth``
+    # values (a third of the JSON to parse); otherwise the [time, value] pairs.
+    values_only = dialect.postgres and low is None and high is None
+    if values_only:
+        column = f"jsonb_path_query_array(f.steps -> '{key}', '$[0 to {depth - 1}][1]')"
+    elif dialect.postgres:
+        column = f"(f.steps -> '{key}')"
+    else:
+        column = f"json_extract(f.steps, '$.\"{key}\"')"
     sql = Sql(f"SELECT f.account_id, {column} FROM {TABLE} f WHERE f.fact = %s", [fact])
     if start:
         sql.add(" AND f.at >= %s", dialect.dt(start))
@@ -112,16 +121,16 @@ def stored_paths(settings: dict) -> dict[int, tuple] | None:
         sql.add(" AND f.at < %s", dialect.dt(end))
     if scope is not None:
         sql.add(" AND f.account_id IN (").extend(scope).add(")")
-    depth = settings["columns"] - 1
-    low = start.timestamp() if (start and before) else None
-    high = end.timestamp() if (end and not before) else None
     out = {}
     for entity, steps in fetch(sql):
-        items = [
-            v
-            for t, v in steps_of(steps)
-            if (low is None or t >= low) and (high is None or t < high)
-        ][:depth]
+        if values_only:
+            items = steps_of(steps)
+        else:
+            items = [
+                v
+                for t, v in steps_of(steps)
+                if (low is None or t >= low) and (high is None or t < high)
+            ][:depth]
         out[entity] = (*reversed(items), ANCHOR) if before else (ANCHOR, *items)
     if start:
         # Accounts first at the fact before the start date may reach it again in the range:
@@ -193,16 +202,23 @@ def compute(settings: dict) -> dict:
     counted = Counter(paths(settings).values())
     folded = _fold(settings, counted)
     total = sum(counted.values())
-    node_counts: Counter = Counter()
-    link_counts: Counter = Counter()
-    path_counts: Counter = Counter()
+    # Many paths fold to the same cells: count those once (in first-seen order, so ties
+    # keep the order the paths gave them), then nodes, bands and paths per folded path.
+    by_cells: Counter = Counter()
     for path, n in counted.items():
-        cells = folded[path]
+        by_cells[folded[path]] += n
+    node_counts: Counter = Counter()
+    pair_counts: Counter = Counter()
+    path_counts: Counter = Counter()
+    for cells, n in by_cells.items():
         for cell in cells:
             node_counts[cell] += n
-        for (c1, i1), (c2, i2) in zip(cells, cells[1:], strict=False):
-            link_counts[(_node_id(c1, i1), _node_id(c2, i2))] += n
+        for pair in zip(cells, cells[1:], strict=False):
+            pair_counts[pair] += n
         path_counts[tuple(item for _, item in cells)] += n
+    link_counts = {
+        (_node_id(*source), _node_id(*target)): n for (source, target), n in pair_counts.items()
+    }
 
     def share(n: int) -> float:
         return round(n / total, 4) if total else 0.0

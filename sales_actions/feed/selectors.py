@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -112,7 +113,11 @@ def feed_last_seen(*, user_id: int) -> int:
 
 def feed_unread_count(*, user_id: int) -> int:
     """Items above the user's read cursor, counted up to ``UNREAD_CAP + 1``."""
-    last_seen = feed_last_seen(user_id=user_id)
+    # One query on every page (the navigation's bell): the cursor is a subquery.
+    last_seen = Coalesce(
+        Subquery(FeedCursor.objects.filter(user_id=user_id).values("last_seen_id")[:1]),
+        Value(0),
+    )
     return (
         feed_events(user_id=user_id).filter(id__gt=last_seen).values("id")[: UNREAD_CAP + 1].count()
     )

@@ -349,6 +349,9 @@ def measure() -> list[tuple]:
     common.load_print("start")
     cases = [(f"{kind} (seed settings)", kind, data) for kind, data in SEED.items()]
     cases += [(label, kind, data) for label, (kind, data) in EXTRA.items()]
+    only = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
+    if only:  # e.g. BENCH_ONLY=flow: the cases whose label holds one of the words
+        cases = [case for case in cases if any(w in case[0] for w in only)]
     results = []
 
     def report(prefix: str, label: str, median: float, p95: float, queries: int) -> None:

@@ -223,7 +223,7 @@ class LeadSerializer(serializers.ModelSerializer):
         "converted and disqualified are reached through the convert and disqualify actions.",
     )
     opportunity = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The opportunity this lead was converted into."
+        read_only=True, allow_null=True, help_text="The opportunity this lead was converted into."
     )
 
     class Meta:

@@ -33,7 +33,7 @@ API = services.Source.API
 
 
 class LeadStatusChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    changed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     changed_by_name = serializers.SerializerMethodField()
     disqualify_reason_name = serializers.CharField(
         source="disqualify_reason.name", read_only=True, default=None, allow_null=True

@@ -29,7 +29,8 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         required=False,
-        help_text="An admin who gets the disable notice (default: you).",
+        allow_null=True,
+        help_text="An admin who gets the disable notice (default, or null: you).",
     )
     url = serializers.CharField(max_length=500, help_text="http(s) URL on a public address.")
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -128,11 +128,24 @@ class LeadScore(models.Model):
     """The computed score of one lead, with what gave its points (``breakdown``: a list of
     ``{"rule": id, "points": float, "count": n, "activities": [ids, newest first, ≤ 10]}``)."""
 
+    # No database constraint on the two keys (nor on LeadScoreDay.lead): the rows are only
+    # written by the engine from a join with the leads and models, and the deferred checks
+    # of a million new rows took minutes at the full recompute's commit. Django still
+    # cascades / nulls them when a lead or model is deleted.
     lead = models.OneToOneField(
-        Lead, primary_key=True, on_delete=models.CASCADE, related_name="computed_score"
+        Lead,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="computed_score",
+        db_constraint=False,
     )
     model = models.ForeignKey(
-        ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ScoringModel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     score = models.IntegerField(default=0)
     breakdown = models.JSONField(default=list, blank=True)
@@ -164,7 +177,9 @@ class LeadScoreDay(models.Model):
     """A lead's score on a day (UTC), written when a computation changed it: a day without
     a row carries the previous day's score forward."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="score_days")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="score_days", db_constraint=False
+    )
     day = models.DateField()
     score = models.IntegerField()
 

@@ -408,6 +408,9 @@ BUYING_GROUP_ENGAGEMENT = {
     "person_scale": env.float("BUYING_GROUP_PERSON_SCALE", default=20.0),
     "group_scale": env.float("BUYING_GROUP_GROUP_SCALE", default=60.0),
 }
+# A group whose engagement rises by at least this many points in one refresh is announced
+# on the hub event stream (the live feed tells the account's owner); 0 turns it off.
+BUYING_GROUP_JUMP_POINTS = env.int("BUYING_GROUP_JUMP_POINTS", default=15)
 # Intent: product mentions in the group's visits, forms, documents and clicks.
 BUYING_GROUP_INTENT = {
     "window_days": env.int("BUYING_GROUP_INTENT_WINDOW_DAYS", default=90),

@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from abm.tasks import enqueue
+from accounts.models import HubEvent
+from accounts.services.hub_events import HubEventInput, hub_events_emit_bulk
 from buying_groups.models import BuyingGroup, DirtyScore, Member
 
 LN2 = math.log(2)
@@ -392,6 +394,30 @@ def scores_schedule_flush() -> None:
         cache.delete(FLUSH_KEY)
 
 
+def engagement_jumps_announce(before: dict[int, int]) -> int:
+    """``buying_group.engagement_jumped`` for each group whose engagement rose by at least
+    ``BUYING_GROUP_JUMP_POINTS`` since ``before`` (id → score): the live feed tells the
+    account's owner. Written in the flush's transaction; returns how many jumped."""
+    jump = getattr(settings, "BUYING_GROUP_JUMP_POINTS", 15)
+    if not before or jump <= 0:
+        return 0
+    rows = BuyingGroup.objects.filter(pk__in=list(before)).values_list(
+        "pk", "name", "account_id", "engagement_score"
+    )
+    events = [
+        HubEventInput(
+            kind=HubEvent.Kind.BUYING_GROUP_ENGAGEMENT_JUMPED,
+            subject_type="buying_group",
+            subject_id=pk,
+            account_id=account_id,
+            payload={"buying_group": pk, "name": name, "from": before[pk], "to": score},
+        )
+        for pk, name, account_id, score in rows
+        if (score or 0) - (before.get(pk) or 0) >= jump
+    ]
+    return hub_events_emit_bulk(events)
+
+
 def scores_flush_dirty(*, limit: int = 5000) -> dict:
     """Recompute what is queued as dirty; re-queue a flush if more is waiting."""
     cache.delete(FLUSH_KEY)
@@ -409,8 +435,12 @@ def scores_flush_dirty(*, limit: int = 5000) -> dict:
         now = timezone.now()
         for start in range(0, len(contact_ids), ID_BATCH):
             contacts_recompute(ids=contact_ids[start : start + ID_BATCH], now=now)
+        before = dict(
+            BuyingGroup.objects.filter(pk__in=group_ids).values_list("pk", "engagement_score")
+        )
         for start in range(0, len(group_ids), ID_BATCH):
             groups_recompute(ids=group_ids[start : start + ID_BATCH], now=now)
+        engagement_jumps_announce(before)
     if len(rows) == limit:
         scores_schedule_flush()
     return {"contacts": len(contact_ids), "groups": len(group_ids)}

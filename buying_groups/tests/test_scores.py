@@ -259,3 +259,37 @@ def test_full_recompute_scores_a_contact_never_scored_before():
     assert ContactScore.objects.get(contact=person).score == score_from_points(8, 20)
     assert person.engagement_score == score_from_points(8, 20)
     assert person.engagement_scored_at is not None
+
+
+def test_an_engagement_jump_is_announced_once_to_the_feed(
+    settings, django_capture_on_commit_callbacks
+):
+    """Activity that lifts a group by ≥ BUYING_GROUP_JUMP_POINTS in one refresh writes one
+    ``buying_group.engagement_jumped`` event naming the group, from and to; a small rise
+    writes none."""
+    from accounts.models import HubEvent
+    from accounts.services.activities import ActivityInput, activities_record_bulk
+    from buying_groups.services.scores import scores_flush_dirty
+
+    settings.BUYING_GROUP_JUMP_POINTS = 15
+    group, (role,) = _group_with_roles([1])
+    contact = ContactFactory(account=group.account)
+    _assign(group, [(contact, role)])
+    scores_flush_dirty()
+    jumped = HubEvent.objects.filter(kind="buying_group.engagement_jumped")
+    with django_capture_on_commit_callbacks(execute=True):
+        activities_record_bulk([ActivityInput(contact_id=contact.pk, type="web_visit")])
+    scores_flush_dirty()
+    assert not jumped.exists()  # one visit: a small rise
+    with django_capture_on_commit_callbacks(execute=True):
+        activities_record_bulk(
+            [ActivityInput(contact_id=contact.pk, type="meeting") for _ in range(6)]
+        )
+    scores_flush_dirty()
+    group.refresh_from_db()
+    (event,) = jumped
+    assert (
+        event.payload["buying_group"] == group.pk and event.payload["to"] == group.engagement_score
+    )
+    assert event.payload["to"] - event.payload["from"] >= 15
+    assert event.account_id == group.account_id

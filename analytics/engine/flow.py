@@ -82,13 +82,17 @@ def statement(settings: dict, dialect: Dialect, among: Sql | None = None) -> Sql
     return sql
 
 
-def stored_paths(settings: dict) -> dict[int, tuple] | None:
+def stored_paths(settings: dict, *, grouped: bool = False) -> dict | None:
     """The paths read from the lifecycle firsts (analytics.firsts), or None when they cannot
     answer exactly: an account flow anchored at a lifecycle fact (lead status, deal created,
     stage), once the table is built and current. An account whose first time at the fact
     falls in the date range is anchored there; the few first at it before the range are
     computed live. One scan of the fact's rows instead of an index
-    probe into the activity stream per anchored account."""
+    probe into the activity stream per anchored account.
+
+    ``grouped``: on PostgreSQL without a date bound on the steps, a Counter of the paths
+    counted by the database (thousands of rows instead of one per account); otherwise
+    the paths per account. Rows come in account order either way."""
     from analytics.firsts.refresh import STEPS_KEPT, TABLE, fact_of, firsts_ready, steps_of
 
     filters = settings.get("filters", {})
@@ -114,13 +118,27 @@ def stored_paths(settings: dict) -> dict[int, tuple] | None:
         column = f"(f.steps -> '{key}')"
     else:
         column = f"json_extract(f.steps, '$.\"{key}\"')"
-    sql = Sql(f"SELECT f.account_id, {column} FROM {TABLE} f WHERE f.fact = %s", [fact])
+    grouped = grouped and values_only and not start
+    head = (
+        f"SELECT MIN(f.account_id), {column}, COUNT(*)"
+        if grouped
+        else (f"SELECT f.account_id, {column}")
+    )
+    sql = Sql(f"{head} FROM {TABLE} f WHERE f.fact = %s", [fact])
     if start:
         sql.add(" AND f.at >= %s", dialect.dt(start))
     if end:
         sql.add(" AND f.at < %s", dialect.dt(end))
     if scope is not None:
         sql.add(" AND f.account_id IN (").extend(scope).add(")")
+    if grouped:
+        sql.add(" GROUP BY 2 ORDER BY 1")
+        counted: Counter = Counter()
+        for _, steps, n in fetch(sql):
+            items = steps_of(steps)
+            counted[(*reversed(items), ANCHOR) if before else (ANCHOR, *items)] += n
+        return counted
+    sql.add(" ORDER BY f.account_id")
     out = {}
     for entity, steps in fetch(sql):
         if values_only:
@@ -199,7 +217,9 @@ def _node_id(column: int, item) -> str:
 
 
 def compute(settings: dict) -> dict:
-    counted = Counter(paths(settings).values())
+    counted = stored_paths(settings, grouped=True)
+    if counted is None or not isinstance(counted, Counter):
+        counted = Counter((counted if counted is not None else paths(settings)).values())
     folded = _fold(settings, counted)
     total = sum(counted.values())
     # Many paths fold to the same cells: count those once (in first-seen order, so ties

@@ -22,6 +22,7 @@ DEMO_APPS = (
     "accounts.events",
     "accounts.subscriptions",
     "accounts.webhooks",
+    "accounts.scoring",
 )
 
 

@@ -127,65 +127,50 @@ def cadence_detail(request, pk):
     return render(request, T + "detail.html", context, status=400 if cursor_error else 200)
 
 
-@login_required
-def step_add(request, pk):
-    cadence = _cadence(request, pk, manage=True)
-    form = StepForm(request.POST or None, templates=approved_templates(user=request.user))
-    back = reverse("cadences:detail", args=[cadence.pk])
-    done = form_submit(
-        request,
-        form,
-        lambda f: services.cadence_step_add(
-            user=request.user,
-            cadence=cadence,
-            kind=f.cleaned_data["kind"],
-            day_offset=f.cleaned_data["day_offset"],
-            send_time=f.cleaned_data["send_time"],
-            template_id=f.cleaned_data["template"].pk if f.cleaned_data["template"] else None,
-            title=f.cleaned_data["title"],
-        ),  # fmt: skip
-        message=lambda s: _("Step added."),
-        redirect_to=lambda s: back + "#steps",
+def _step_page(request, cadence, step=None):
+    """The add-a-step page, or (``step``) the edit page: one form, the service decides."""
+    initial = (
+        {"kind": step.kind, "day_offset": step.day_offset, "send_time": step.send_time,
+         "template": step.template_id, "title": step.title}
+        if step else None
+    )  # fmt: skip
+    form = StepForm(
+        request.POST or None, initial=initial, templates=approved_templates(user=request.user)
     )
+
+    def save(f):
+        values = {
+            "kind": f.cleaned_data["kind"], "day_offset": f.cleaned_data["day_offset"],
+            "send_time": f.cleaned_data["send_time"], "title": f.cleaned_data["title"],
+            "template_id": f.cleaned_data["template"].pk if f.cleaned_data["template"] else None,
+        }  # fmt: skip
+        if step is None:
+            return services.cadence_step_add(user=request.user, cadence=cadence, **values)
+        return services.cadence_step_update(user=request.user, step=step, **values)
+
+    back = reverse("cadences:detail", args=[cadence.pk]) + "#steps"
+    done = form_submit(
+        request, form, save,
+        message=lambda s: _("Step added.") if step is None else _("Step saved."),
+        redirect_to=lambda s: back,
+        on_error=step.refresh_from_db if step else None,
+    )  # fmt: skip
     if done:
         return done
-    context = {"form": form, "cadence": cadence}
+    context = {"form": form, "cadence": cadence, "step": step}
     return render(request, T + "step_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def step_add(request, pk):
+    return _step_page(request, _cadence(request, pk, manage=True))
 
 
 @login_required
 def step_edit(request, pk):
     """Change a step's kind, timing, email or task title (the steps editor's Edit)."""
     step = get_object_or_404(CadenceStep.objects.select_related("cadence__owner"), pk=pk)
-    cadence = _cadence(request, step.cadence_id, manage=True)
-    initial = {
-        "kind": step.kind, "day_offset": step.day_offset, "send_time": step.send_time,
-        "template": step.template_id, "title": step.title,
-    }  # fmt: skip
-    form = StepForm(
-        request.POST or None, initial=initial, templates=approved_templates(user=request.user)
-    )
-    back = reverse("cadences:detail", args=[cadence.pk])
-    done = form_submit(
-        request,
-        form,
-        lambda f: services.cadence_step_update(
-            user=request.user,
-            step=step,
-            kind=f.cleaned_data["kind"],
-            day_offset=f.cleaned_data["day_offset"],
-            send_time=f.cleaned_data["send_time"],
-            template_id=f.cleaned_data["template"].pk if f.cleaned_data["template"] else None,
-            title=f.cleaned_data["title"],
-        ),  # fmt: skip
-        message=lambda s: _("Step saved."),
-        redirect_to=lambda s: back + "#steps",
-        on_error=step.refresh_from_db,
-    )
-    if done:
-        return done
-    context = {"form": form, "cadence": cadence, "step": step}
-    return render(request, T + "step_form.html", context, status=400 if form.errors else 200)
+    return _step_page(request, _cadence(request, step.cadence_id, manage=True), step)
 
 
 @login_required

@@ -240,6 +240,8 @@ class EmailEvent(models.Model):
 
 
 # Cadences live in their own module; importing them here registers them with this app.
+# The best-bets ranking and its dirty marks.
+from sales_actions.bestbets.models import BestBet, BestBetDirty  # noqa: E402, F401
 from sales_actions.cadences.models import (  # noqa: E402, F401
     Cadence,
     CadenceStep,
@@ -249,9 +251,6 @@ from sales_actions.cadences.models import (  # noqa: E402, F401
 
 # The call log lives in its own module too.
 from sales_actions.calls.models import Call, CallOutcome  # noqa: E402, F401
-
-# The best-bets ranking and its dirty marks.
-from sales_actions.bestbets.models import BestBet, BestBetDirty  # noqa: E402, F401
 
 # The live feed's read cursor.
 from sales_actions.feed.models import FeedCursor  # noqa: E402, F401

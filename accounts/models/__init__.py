@@ -7,8 +7,8 @@ Grouped by domain in this package; every public name is re-exported here, so
 
 from .activities import Activity
 from .consent import CONTACT_SOURCES, SUBSCRIPTION_FIELD, ConsentChange
-from .gdpr import ErasureRecord
 from .events import EventRegistration, MarketingEvent
+from .gdpr import ErasureRecord
 from .hub_events import HubEvent
 from .idempotency import IdempotencyKey
 from .imports import ImportJob

@@ -45,9 +45,7 @@ def test_the_account_owner_hears_when_the_contact_has_none():
     owner = UserFactory()
     account = AccountFactory(owner=owner)
     contact = ContactFactory(account=account, owner=None)
-    activities_record_bulk(
-        [ActivityInput(contact_id=contact.pk, type="web_visit", is_bot=True)]
-    )
+    activities_record_bulk([ActivityInput(contact_id=contact.pk, type="web_visit", is_bot=True)])
     event = HubEvent.objects.get()
     assert event.owner_id == owner.pk
     assert event.is_bot is True

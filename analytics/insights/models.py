@@ -82,23 +82,7 @@ class OpportunityCredit(models.Model):
 
     class Meta:
         indexes = [
-            # The analysis reads every column it sums from the index (PostgreSQL INCLUDE):
-            # an index-only range scan instead of a heap fetch per credited row.
-            models.Index(
-                fields=["kind", "dimension", "at"],
-                include=[
-                    "value",
-                    "currency",
-                    "amount",
-                    "touches",
-                    "first_touch",
-                    "last_touch",
-                    "linear",
-                    "w_shaped",
-                    "account",
-                ],
-                name="credit_kind_dimension_at_cov",
-            ),
+            models.Index(fields=["kind", "dimension", "at"], name="credit_kind_dimension_at"),
             models.Index(fields=["opportunity"], name="credit_opportunity"),
         ]
 
@@ -123,10 +107,10 @@ class StageStay(models.Model):
 
     class Meta:
         indexes = [
+            # the range scan on left_at reads the stage and entry time from the index
+            # (key columns, not INCLUDE, so SQLite builds the same index)
             models.Index(
-                fields=["left_at"],
-                include=["stage", "entered_at", "account"],
-                name="stage_stay_left",
+                fields=["left_at", "stage", "entered_at", "account"], name="stage_stay_left_cov"
             ),
         ]
 

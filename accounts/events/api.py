@@ -320,7 +320,13 @@ class MarketingEventViewSet(ServiceViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def report(self, request, pk=None):
-        return Response(selectors.event_report(self._event()))
+        report = selectors.event_report(self._event())
+        pipeline = report["pipeline"]
+        # Money leaves as a decimal string, as everywhere in the API (never a float).
+        pipeline["totals"] = [
+            {"currency": t["currency"], "amount": f"{t['amount']:.2f}"} for t in pipeline["totals"]
+        ]
+        return Response(report)
 
 
 router = HubRouter()

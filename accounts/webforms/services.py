@@ -447,7 +447,9 @@ def webform_submit(
             type=Activity.Type.FORM_SUBMITTED,
             campaign=campaign,
             subject=webform.name,
-            url=reverse("webforms_public:form", args=[webform.public_key]),
+            # An absolute address, as every activity URL is (the API documents a URI).
+            url=settings.SITE_URL.rstrip("/")
+            + reverse("webforms_public:form", args=[webform.public_key]),
             metadata={
                 "webform": webform.pk,
                 "submission": submission.pk,

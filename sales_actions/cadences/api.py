@@ -118,6 +118,8 @@ class CadenceViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "id"]
     ordering = ["-id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Deleting a cadence people are still in is refused (409).
+    schema_error_statuses = {"destroy": (409,)}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 
 from abm import permissions
 
@@ -21,7 +22,10 @@ def live_feed(request):
         "live_feed": {
             "unread": unread,
             # Pushed when a broker is set (served by the ASGI server); otherwise polled.
-            "streaming": bool(settings.REDIS_URL),
+            # Only a page served by the ASGI server offers the stream: under WSGI
+            # (runserver, the test live server) the stream answers 503, so the page polls
+            # from the start instead of logging a failed request first.
+            "streaming": bool(settings.REDIS_URL) and isinstance(request, ASGIRequest),
             "poll_seconds": getattr(settings, "FEED_POLL_SECONDS", 5),
         }
     }

@@ -156,7 +156,12 @@ def test_the_asgi_application_serves_a_page():
         "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 5000),
         "server": ("localhost", 80),
     }  # fmt: skip
-    asyncio.run(application(scope, receive, send))
+    # In a thread of its own: a browser test earlier in the session may leave
+    # Playwright's event loop running in this one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, application(scope, receive, send)).result(timeout=60)
     assert sent[0]["type"] == "http.response.start"
     assert sent[0]["status"] == 200
 

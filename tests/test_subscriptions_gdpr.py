@@ -338,3 +338,24 @@ def test_erase_page_is_for_admins_and_needs_confirmation(client, admin, marketer
     assert client.post(url, {"confirm": ADDRESS.upper()}).status_code == 302
     assert ErasureRecord.objects.filter(contact_id=person.pk).exists()
     assert b"Erased" in client.get(url).content
+
+
+def test_erasing_a_guardian_withdraws_the_wards_guardian_consent_through_the_door(admin):
+    from accounts.gdpr.services import person_erase
+    from accounts.models import ConsentChange
+
+    guardian = ContactFactory()
+    ward = ContactFactory(is_minor=True, guardian=guardian)
+    contact_consent_update(
+        contact=ward, changes={"guardian_consent": True}, source="user", user=admin
+    )
+    person_erase(user=admin, contact=guardian)
+    ward.refresh_from_db()
+    assert (ward.guardian_id, ward.guardian_consent) == (None, False)
+    change = ConsentChange.objects.filter(contact=ward).order_by("id").last()
+    assert (change.field, change.old_value, change.new_value, change.source) == (
+        "guardian_consent",
+        True,
+        False,
+        "erasure",
+    )

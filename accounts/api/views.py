@@ -26,6 +26,7 @@ from abm.paging import KeysetPagination
 from abm.permissions import RolePermission
 from accounts import services
 from accounts.api import serializers as s
+from accounts.api.consent_history import ConsentChangeSerializer
 from accounts.api.related import OpportunityRelatedMixin, TaskActionsMixin
 from accounts.api.stage_history import OpportunityStageChangeSerializer
 from accounts.filters import (
@@ -53,6 +54,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.selectors.consent import contact_consent_history
 from accounts.selectors.stages import opportunity_stage_history
 from accounts.services.activities import (
     ActivityInput,
@@ -194,6 +196,17 @@ class ContactViewSet(ServiceViewSet):
     update_service = partial(services.contact_update, consent_source=ConsentChange.Source.API)
     delete_service = services.contact_delete
     instance_arg = "contact"
+
+    @extend_schema(
+        responses={200: ConsentChangeSerializer(many=True), 404: ERROR_RESPONSES[404]},
+        summary="The contact's consent history",
+    )
+    @action(detail=True, methods=["get"], url_path="consent-history", pagination_class=None)
+    def consent_history(self, request, pk=None):
+        """The latest consent changes, newest first (read-only: the consent service writes
+        them): who, when, the source and the reason of each."""
+        rows = contact_consent_history(contact=self.get_object())
+        return Response(ConsentChangeSerializer(rows, many=True).data)
 
 
 @_write_schema(s.LeadSerializer)

@@ -28,7 +28,11 @@ from accounts.models import (
     User,
 )
 from accounts.services.changes import changes_notify
-from accounts.services.consent import contact_consent_update, contact_subscriptions_update
+from accounts.services.consent import (
+    contact_consent_update,
+    contact_subscriptions_update,
+    contacts_consent_update_bulk,
+)
 
 from .registry import gdpr_erasers
 
@@ -253,8 +257,19 @@ def person_erase(*, user: User, contact: Contact) -> tuple[ErasureRecord, bool]:
             user=user,
         )
         # Their wards keep their records but lose this guardian (and so its consent).
+        contacts_consent_update_bulk(
+            changes={
+                pk: {"guardian_consent": False}
+                for pk in Contact.objects.filter(
+                    guardian=locked, guardian_consent=True
+                ).values_list("pk", flat=True)
+            },
+            source=ConsentChange.Source.ERASURE,
+            user=user,
+            reason=_("Their guardian was erased (GDPR)."),
+        )
         counts["wards_unlinked"] = Contact.objects.filter(guardian=locked).update(
-            guardian=None, guardian_consent=False, updated_at=timezone.now()
+            guardian=None, updated_at=timezone.now()
         )
         for name, eraser in gdpr_erasers().items():
             counts[name] = int(eraser(locked.pk) or 0)

@@ -6,6 +6,7 @@ Grouped by domain in this package; every public name is re-exported here, so
 """
 
 from .activities import Activity
+from .consent import CHOICE_FIELDS as CONSENT_CHOICE_FIELDS
 from .consent import CONTACT_SOURCES, SUBSCRIPTION_FIELD, ConsentChange
 from .events import EventRegistration, MarketingEvent
 from .gdpr import ErasureRecord
@@ -50,6 +51,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookSubscription",
     "BUYING_ROLE_BITS",
+    "CONSENT_CHOICE_FIELDS",
     "CONTACT_SOURCES",
     "SUBSCRIPTION_FIELD",
     "TARGET_SORT_COLUMNS",

@@ -1,4 +1,5 @@
-"""Consent history: every change to a contact's ``allow_*`` fields, with who, when, why.
+"""Consent history: every change to a contact's ``allow_*`` fields, list memberships, legal
+basis and consent level, with who, when, why.
 
 Consent is a property of the contact, so its history lives in the base app. It moved
 here from ``sales_actions`` (migrations sales_actions 0005 and accounts 0009 keep the
@@ -32,8 +33,12 @@ class ConsentChange(models.Model):
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_changes")
     field = models.CharField(max_length=30)
-    old_value = models.BooleanField()
-    new_value = models.BooleanField()
+    # A yes/no field (``allow_*``, a list membership) keeps its values here; a field with
+    # choices (legal basis, consent level) keeps them in ``old_text`` / ``new_text``.
+    old_value = models.BooleanField(null=True, blank=True)
+    new_value = models.BooleanField(null=True, blank=True)
+    old_text = models.CharField(max_length=30, blank=True)
+    new_text = models.CharField(max_length=30, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     reason = models.CharField(max_length=500, blank=True)
     sales_email_id = models.PositiveBigIntegerField(
@@ -66,7 +71,21 @@ class ConsentChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.old_value} -> {self.new_value} ({self.source})"
+        return f"{self.field}: {self.old_display} -> {self.new_display} ({self.source})"
+
+    def _value_display(self, value: bool | None, text: str) -> str:
+        if self.field in CHOICE_FIELDS:
+            return str(CHOICE_FIELDS[self.field].get(text, text or "—"))
+        return str(_("yes") if value else _("no"))
+
+    @property
+    def old_display(self) -> str:
+        """The value before, as the contact page names it ("yes", "Legitimate interest")."""
+        return self._value_display(self.old_value, self.old_text)
+
+    @property
+    def new_display(self) -> str:
+        return self._value_display(self.new_value, self.new_text)
 
     @property
     def field_label(self) -> str:
@@ -100,4 +119,11 @@ FIELD_LABELS = {
     # consent to open and click tracking, and named so.
     "follow_email": _("Open and click tracking"),
     "guardian_consent": _("Guardian consent (minor)"),
+    "legal_basis": _("Legal basis"),
+    "consent_level": _("Consent level"),
+}
+# Consent fields with choices rather than yes/no: {field: {value: label}}.
+CHOICE_FIELDS = {
+    "legal_basis": dict(Contact.LegalBasis.choices),
+    "consent_level": dict(Contact.ConsentLevel.choices),
 }

@@ -110,19 +110,19 @@ def buying_roles_from_mask(mask: int) -> list[str]:
 
 class Contact(models.Model):
     class LegalBasis(models.TextChoices):
-        NONE = "none", "None recorded"
-        CONSENT = "consent", "Consent"
-        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
-        CONTRACT = "contract", "Contract"
+        NONE = "none", _("None recorded")
+        CONSENT = "consent", _("Consent")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+        CONTRACT = "contract", _("Contract")
 
     class ConsentLevel(models.TextChoices):
         # Dynamics 365's data-protection consent levels, lowest to highest.
-        NONE = "none", "None"
-        TRANSACTIONAL = "transactional", "Transactional"
-        SUBSCRIPTIONS = "subscriptions", "Subscriptions"
-        MARKETING = "marketing", "Marketing"
-        PROFILING = "profiling", "Profiling"
-        TRACKING = "tracking", "Tracking"
+        NONE = "none", _("None")
+        TRANSACTIONAL = "transactional", _("Transactional")
+        SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
+        MARKETING = "marketing", _("Marketing")
+        PROFILING = "profiling", _("Profiling")
+        TRACKING = "tracking", _("Tracking")
 
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_contacts"

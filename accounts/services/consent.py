@@ -1,9 +1,12 @@
-"""Email consent: the one door through which a contact's ``allow_*`` fields change.
+"""Consent: the one door through which a contact's ``allow_*`` fields, legal basis and
+consent level change.
 
 The contact form, the API, CSV import and the unsubscribe paths of sales emails (one
 click, the page, the mailto address) all call ``contact_consent_update`` (or, for an
 import, ``contacts_consent_update_bulk``); each change is a ``ConsentChange`` row with
-who, when, the source and a reason.
+who, when, the source and a reason. The legal basis and the consent level are fields
+with choices: their changes keep the values as text (``old_text``/``new_text``); the
+reversal rule below is about opt-outs, so it applies to the yes/no fields only.
 
 Reversing a contact's own opt-out — turning a field back on whose last change came from
 the contact (an unsubscribe link, page or email) — needs a stated reason and a user who
@@ -28,6 +31,7 @@ from django.utils.translation import gettext as _
 from abm.exceptions import ApplicationError, ForbiddenError
 from abm.permissions import is_sales_rep, may_write
 from accounts.models import (
+    CONSENT_CHOICE_FIELDS,
     CONTACT_SOURCES,
     SUBSCRIPTION_FIELD,
     ConsentChange,
@@ -45,6 +49,8 @@ CONSENT_FIELDS = (
     "follow_email",
     "guardian_consent",
 )
+# Everything the door writes: the yes/no fields and the two with choices.
+CONSENT_WRITABLE_FIELDS = CONSENT_FIELDS + tuple(CONSENT_CHOICE_FIELDS)
 REASON_MAX_LENGTH = ConsentChange._meta.get_field("reason").max_length
 # The input that carries the reason, in the form and the API.
 REASON_FIELD = "consent_reason"
@@ -71,13 +77,25 @@ def import_reversal_message() -> str:
 
 
 def consent_changes_check(*, changes: Mapping[str, object], source: str, reason: str) -> str:
-    """The shape of a consent change: known fields, booleans, a known source; the reason."""
+    """The shape of a consent change: known fields, booleans or known choices, a known
+    source; the reason."""
     for field, value in changes.items():
-        if field not in CONSENT_FIELDS:
+        if field not in CONSENT_WRITABLE_FIELDS:
             raise ApplicationError(
                 _("'%(field)s' is not a consent field.") % {"field": field}, field=field
             )
-        if not isinstance(value, bool):
+        if field in CONSENT_CHOICE_FIELDS:
+            if value not in CONSENT_CHOICE_FIELDS[field]:
+                raise ApplicationError(
+                    _("'%(value)s' is not a choice of %(field)s: choose from %(choices)s.")
+                    % {
+                        "value": value,
+                        "field": field,
+                        "choices": ", ".join(CONSENT_CHOICE_FIELDS[field]),
+                    },
+                    field=field,
+                )
+        elif not isinstance(value, bool):
             raise ApplicationError(
                 _("%(field)s must be true or false.") % {"field": field}, field=field
             )
@@ -94,6 +112,15 @@ def consent_changes_check(*, changes: Mapping[str, object], source: str, reason:
             field=REASON_FIELD,
         )
     return reason
+
+
+def _change_row(*, contact_id: int, field: str, old, new, **kwargs) -> ConsentChange:
+    """The history row of one field's change: yes/no values or the choices as text."""
+    if field in CONSENT_CHOICE_FIELDS:
+        return ConsentChange(
+            contact_id=contact_id, field=field, old_text=old, new_text=new, **kwargs
+        )
+    return ConsentChange(contact_id=contact_id, field=field, old_value=old, new_value=new, **kwargs)
 
 
 def contact_opt_outs(*, contact_ids: Iterable[int], fields: Iterable[str] = CONSENT_FIELDS):
@@ -167,7 +194,7 @@ def _reversal_check(
 def contact_consent_update(
     *,
     contact: Contact,
-    changes: Mapping[str, bool],
+    changes: Mapping[str, bool | str],
     source: str,
     user: User | None = None,
     reason: str = "",
@@ -192,7 +219,7 @@ def contact_consent_update(
         current = (
             Contact.objects.select_for_update()
             .filter(pk=contact.pk)
-            .values(*CONSENT_FIELDS, "is_minor", "guardian_id")
+            .values(*CONSENT_WRITABLE_FIELDS, "is_minor", "guardian_id")
             .first()
         )
         if current is None:
@@ -202,7 +229,7 @@ def contact_consent_update(
             return []
         if changed.get("guardian_consent"):
             guardian_consent_check(is_minor=current["is_minor"], guardian_id=current["guardian_id"])
-        turned_on = [f for f, v in changed.items() if v]
+        turned_on = [f for f, v in changed.items() if v is True]
         opt_outs = contact_opt_outs(contact_ids=[contact.pk], fields=turned_on)
         _reversal_check(
             user=user,
@@ -216,11 +243,11 @@ def contact_consent_update(
         Contact.objects.filter(pk=contact.pk).update(**changed, updated_at=now)
         rows = ConsentChange.objects.bulk_create(
             [
-                ConsentChange(
-                    contact=contact,
+                _change_row(
+                    contact_id=contact.pk,
                     field=field,
-                    old_value=current[field],
-                    new_value=value,
+                    old=current[field],
+                    new=value,
                     source=source,
                     reason=reason or _default_reason(source),
                     sales_email_id=sales_email_id,
@@ -248,7 +275,7 @@ def guardian_consent_check(*, is_minor: bool, guardian_id: int | None) -> None:
 
 def contacts_consent_update_bulk(
     *,
-    changes: Mapping[int, Mapping[str, bool]],
+    changes: Mapping[int, Mapping[str, bool | str]],
     source: str,
     user: User | None = None,
     reasons: Mapping[int, str] | None = None,
@@ -273,9 +300,9 @@ def contacts_consent_update_bulk(
             row["pk"]: row
             for row in Contact.objects.select_for_update()
             .filter(pk__in=list(changes))
-            .values("pk", "is_minor", "guardian_id", *CONSENT_FIELDS)
+            .values("pk", "is_minor", "guardian_id", *CONSENT_WRITABLE_FIELDS)
         }
-        changed: dict[int, dict[str, bool]] = {}
+        changed: dict[int, dict[str, bool | str]] = {}
         for contact_id, values in changes.items():
             before = current.get(contact_id)
             if before is None:
@@ -296,11 +323,11 @@ def contacts_consent_update_bulk(
                 reversed_changes=[
                     opt_outs[(contact_id, f)]
                     for f, v in diff.items()
-                    if v and (contact_id, f) in opt_outs
+                    if v is True and (contact_id, f) in opt_outs
                 ],
             )
         # One UPDATE per field and value, whatever the number of contacts.
-        groups: dict[tuple[str, bool], list[int]] = {}
+        groups: dict[tuple[str, bool | str], list[int]] = {}
         for contact_id, diff in changed.items():
             for field, value in diff.items():
                 groups.setdefault((field, value), []).append(contact_id)
@@ -309,11 +336,11 @@ def contacts_consent_update_bulk(
         for contact_id, diff in changed.items():
             for field, value in diff.items():
                 rows.append(
-                    ConsentChange(
+                    _change_row(
                         contact_id=contact_id,
                         field=field,
-                        old_value=current[contact_id][field],
-                        new_value=value,
+                        old=current[contact_id][field],
+                        new=value,
                         source=source,
                         reason=(reasons.get(contact_id) or reason or _default_reason(source))[
                             :REASON_MAX_LENGTH

@@ -274,7 +274,14 @@ def test_form_create_records_consent_off(client, marketer):
     assert response.status_code == 302
     contact = Contact.objects.get(email="fresh@consent.example")
     fields = sorted(c.field for c in _changes(contact, source="form"))
-    assert fields == ["allow_bulk_email", "allow_prefill", "follow_email"]
+    # What differs from the defaults, the legal basis and level included.
+    assert fields == [
+        "allow_bulk_email",
+        "allow_prefill",
+        "consent_level",
+        "follow_email",
+        "legal_basis",
+    ]
 
 
 def test_contact_page_shows_the_consent_history(client, marketer):
@@ -368,3 +375,126 @@ def test_django_admin_shows_consent_but_does_not_edit_it(client):
     assert 'name="allow_bulk_email"' not in page
     history = client.get("/admin/accounts/consentchange/")
     assert history.status_code == 200 and "allow_bulk_email" in history.content.decode()
+
+
+# --- legal basis and consent level: the same door ------------------------------------
+
+
+def test_legal_basis_and_level_change_only_through_the_service_with_their_values(marketer):
+    contact = ContactFactory(legal_basis="none", consent_level="none")
+    contact_update(
+        user=marketer,
+        contact=contact,
+        data={"legal_basis": "legitimate_interest", "consent_level": "marketing"},
+    )
+    contact.refresh_from_db()
+    assert (contact.legal_basis, contact.consent_level) == ("legitimate_interest", "marketing")
+    rows = {c.field: c for c in _changes(contact)}
+    assert set(rows) == {"legal_basis", "consent_level"}
+    basis = rows["legal_basis"]
+    assert (basis.old_text, basis.new_text, basis.old_value, basis.new_value) == (
+        "none",
+        "legitimate_interest",
+        None,
+        None,
+    )
+    assert (basis.old_display, basis.new_display) == ("None recorded", "Legitimate interest")
+    assert (basis.source, basis.user) == ("user", marketer)
+    # The same value again writes nothing.
+    contact_update(user=marketer, contact=contact, data={"legal_basis": "legitimate_interest"})
+    assert len(_changes(contact)) == 2
+
+
+def test_a_choice_outside_the_list_names_the_field(marketer):
+    contact = ContactFactory()
+    with pytest.raises(ApplicationError) as exc:
+        contact_consent_update(contact=contact, changes={"legal_basis": "whim"}, source="user")
+    assert exc.value.field == "legal_basis"
+    with pytest.raises(ApplicationError) as exc:
+        contact_consent_update(contact=contact, changes={"allow_email": "none"}, source="user")
+    assert exc.value.field == "allow_email"
+    assert _changes(contact) == []
+
+
+def test_api_and_form_record_legal_basis_changes_with_their_source(api_as, client, marketer):
+    contact = ContactFactory(legal_basis="none")
+    response = api_as(marketer).patch(
+        URL.format(contact.pk),
+        {"legal_basis": "contract", "consent_reason": "Signed the order form"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    (change,) = _changes(contact)
+    assert (change.field, change.new_text, change.source, change.reason) == (
+        "legal_basis",
+        "contract",
+        "api",
+        "Signed the order form",
+    )
+    response = api_as(marketer).patch(
+        URL.format(contact.pk), {"consent_level": "nonsense"}, format="json"
+    )
+    assert response.status_code == 400 and "consent_level" in response.json()
+    contact.refresh_from_db()
+    client.force_login(marketer)
+    response = client.post(
+        reverse("accounts:contact_edit", args=[contact.pk]),
+        _form(contact, consent_level="tracking"),
+    )
+    assert response.status_code == 302
+    change = _changes(contact)[-1]
+    assert (change.field, change.old_text, change.new_text, change.source) == (
+        "consent_level",
+        "none",
+        "tracking",
+        "form",
+    )
+    body = client.get(reverse("accounts:contact_detail", args=[contact.pk])).content.decode()
+    assert "Consent level: None → <strong>Tracking</strong>" in body
+    assert "Legal basis: None recorded → <strong>Contract</strong>" in body
+
+
+def test_import_records_legal_basis_changes(marketer):
+    existing = ContactFactory(email="basis@consent.example", legal_basis="none")
+    job = import_start(
+        user=marketer,
+        kind="contacts",
+        raw=b"email,legal_basis\nbasis@consent.example,consent\n",
+        filename="basis.csv",
+    )
+    assert job.status == "succeeded", job.errors
+    existing.refresh_from_db()
+    assert existing.legal_basis == "consent"
+    (change,) = _changes(existing)
+    assert (change.field, change.old_text, change.new_text, change.source, change.user) == (
+        "legal_basis",
+        "none",
+        "consent",
+        "import",
+        marketer,
+    )
+
+
+def test_api_lists_the_consent_history_scoped_to_what_the_reader_sees(api_as, marketer, sales_rep):
+    contact = ContactFactory(owner=marketer, legal_basis="none")
+    contact_update(user=marketer, contact=contact, data={"legal_basis": "consent"})
+    contact_consent_update(contact=contact, changes={"allow_email": False}, source="one_click")
+    response = api_as(marketer).get(URL.format(contact.pk) + "consent-history/")
+    assert response.status_code == 200
+    rows = response.json()
+    assert [(r["field"], r["source"], r["by_contact"]) for r in rows] == [
+        ("allow_email", "one_click", True),
+        ("legal_basis", "user", False),
+    ]
+    assert (rows[1]["old_text"], rows[1]["new_display"], rows[1]["user"]) == (
+        "none",
+        "Consent",
+        marketer.pk,
+    )
+    assert (rows[0]["old_value"], rows[0]["new_value"], rows[0]["new_display"]) == (
+        True,
+        False,
+        "no",
+    )
+    missing = api_as(marketer).get(URL.format(999_999) + "consent-history/")
+    assert missing.status_code == 404

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, ConsentChange, Contact, ContactAccount, ImportJob, User
-from accounts.services.consent import CONSENT_FIELDS, contacts_consent_update_bulk
+from accounts.services.consent import CONSENT_WRITABLE_FIELDS, contacts_consent_update_bulk
 from accounts.services.imports.columns import TABLES
 from accounts.services.imports.reading import ParsedFile
 
@@ -97,7 +97,7 @@ def contacts_write(
     update_fields = [
         f
         for f in _update_fields(ImportJob.Kind.CONTACTS, parsed, {"updated_at"})
-        if f not in CONSENT_FIELDS
+        if f not in CONSENT_WRITABLE_FIELDS
     ]
     for batch in batches(clean):
         emails = [v["email"] for v in batch]
@@ -109,7 +109,7 @@ def contacts_write(
         }
         to_create: list[Contact] = []
         to_update: list[Contact] = []
-        consent: list[tuple[Contact, int, dict[str, bool]]] = []
+        consent: list[tuple[Contact, int, dict[str, bool | str]]] = []
         for values in batch:
             contact = existing.get(values["email"])
             is_new = contact is None
@@ -117,11 +117,11 @@ def contacts_write(
                 contact = Contact(created_at=now)
             else:
                 result.account_ids.add(contact.account_id)
-            wanted: dict[str, bool] = {}
+            wanted: dict[str, bool | str] = {}
             for name, value in values.items():
                 if name.startswith("_") or value is None:
                     continue  # a blank cell leaves an existing value alone
-                if name in CONSENT_FIELDS:
+                if name in CONSENT_WRITABLE_FIELDS:
                     wanted[name] = value
                     continue
                 setattr(contact, name, value)

@@ -36,8 +36,6 @@ CONTACT_FIELDS = {
     "phone",
     "owner",
     "source_campaign",
-    "legal_basis",
-    "consent_level",
     "is_minor",
     "guardian",
     "relationship_type",

@@ -16,7 +16,7 @@ from accounts.models import (
     buying_roles_to_mask,
 )
 from accounts.services.changes import changes_notify
-from accounts.services.consent import CONSENT_FIELDS, contact_consent_update
+from accounts.services.consent import CONSENT_WRITABLE_FIELDS, contact_consent_update
 from accounts.services.consent import REASON_FIELD as CONSENT_REASON_FIELD
 from accounts.services.records.common import (
     CONTACT_FIELDS,
@@ -70,9 +70,9 @@ def _sync_account_links(contact: Contact, extra_accounts: list[Account] | None) 
     return before | wanted
 
 
-def _split_consent(data: dict) -> tuple[dict, dict[str, bool], str]:
+def _split_consent(data: dict) -> tuple[dict, dict[str, bool | str], str]:
     """The consent fields and their reason leave ``data``: the consent service writes them."""
-    consent = {f: data.pop(f) for f in CONSENT_FIELDS if f in data}
+    consent = {f: data.pop(f) for f in CONSENT_WRITABLE_FIELDS if f in data}
     reason = data.pop(CONSENT_REASON_FIELD, "") or ""
     return data, consent, reason
 

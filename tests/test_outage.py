@@ -10,6 +10,8 @@ lost. Then:
 - once Redis is back, beat's catch-up (every 15 s) brings every derived value up to date:
   no dirty marks left, rollups equal a rebuild (``rebuild_rollups --fail-on-drift``),
   person and group scores equal a full recompute;
+- the hub event stream is dispatched to its consumers (webhooks, the live feed) and every
+  lead score equals a full recompute (the lead-scoring flush's catch-up);
 - ``/healthz`` says 503 while Redis is down and 200 again once a worker beats.
 """
 
@@ -27,7 +29,17 @@ import pytest
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Account, AccountRollup, AccountRollupDirty, Activity, Contact
+from accounts.models import (
+    Account,
+    AccountRollup,
+    AccountRollupDirty,
+    Activity,
+    Contact,
+    HubEvent,
+    Lead,
+    LeadScoreDirty,
+)
+from accounts.scoring.services import lead_scores_recompute_all, scoring_model_create
 from accounts.services.rollups import (
     ROLLUP_FIELDS,
     _differences,
@@ -35,7 +47,7 @@ from accounts.services.rollups import (
     rollups_rebuild,
     rollups_refresh,
 )
-from accounts.tests.factories import AccountFactory, ContactFactory, UserFactory
+from accounts.tests.factories import AccountFactory, ContactFactory, LeadFactory, UserFactory
 from buying_groups.models import BuyingGroup, DirtyScore
 from buying_groups.services.scores import scores_recompute_all
 from buying_groups.tests.factories import (
@@ -91,10 +103,27 @@ def book(transactional_db):
                     contact=person,
                     role=TemplateRoleFactory(template=group.role_template),
                 )
+    # A lead per person, scored by calls and replies (no threshold crossed).
+    scoring_model_create(
+        user=admin,
+        data={
+            "name": "Outage model",
+            "threshold": 10_000,
+            "is_active": True,
+            "rules": [
+                {"points": 5, "activity_type": "call"},
+                {"points": 7, "activity_type": "email_replied"},
+            ],
+        },
+    )
+    for person in contacts:
+        LeadFactory(contact=person)
     rollups_refresh(account_ids=Account.objects.values_list("pk", flat=True))
     scores_recompute_all()
+    lead_scores_recompute_all()
     AccountRollupDirty.objects.all().delete()
     DirtyScore.objects.all().delete()
+    LeadScoreDirty.objects.all().delete()
     return {"token": token.key, "contacts": [c.pk for c in contacts]}
 
 
@@ -221,6 +250,18 @@ def _scores_after_a_full_recompute() -> tuple[dict, dict]:
     return expected
 
 
+def _lead_scores() -> dict:
+    return dict(Lead.objects.values_list("pk", "score"))
+
+
+def _lead_scores_after_a_full_recompute() -> dict:
+    with transaction.atomic():
+        lead_scores_recompute_all()
+        expected = _lead_scores()
+        transaction.set_rollback(True)
+    return expected
+
+
 def _close(stored: dict, expected: dict) -> list:
     """Ids whose stored score is off by more than the rounding of a few seconds' decay."""
     off = []
@@ -235,6 +276,7 @@ def _close(stored: dict, expected: dict) -> list:
 def test_writes_survive_redis_dying_and_everything_converges_after(book, hub, capsys):
     base, redis_server = hub["base"], hub["redis"]
     baseline_contacts, _ = _scores()
+    baseline_leads = _lead_scores()
     account_ids = list(Account.objects.values_list("pk", flat=True))
 
     writer = Writer(base, book["token"], book["contacts"])
@@ -278,7 +320,10 @@ def test_writes_survive_redis_dying_and_everything_converges_after(book, hub, ca
         return (
             not AccountRollupDirty.objects.exists()
             and not DirtyScore.objects.exists()
+            and not LeadScoreDirty.objects.exists()
+            and not HubEvent.objects.filter(dispatched_at__isnull=True).exists()
             and _rollups_current(account_ids)
+            and not _close(_lead_scores(), _lead_scores_after_a_full_recompute())
             and not _close(_scores()[0], _scores_after_a_full_recompute()[0])
         )
 
@@ -287,7 +332,12 @@ def test_writes_survive_redis_dying_and_everything_converges_after(book, hub, ca
     except AssertionError:
         dirty = list(AccountRollupDirty.objects.values_list("account_id", flat=True))
         scores = list(DirtyScore.objects.values_list("kind", "object_id"))
-        print(f"still dirty: rollups of accounts {dirty}, scores {scores}")
+        leads = LeadScoreDirty.objects.count()
+        events = HubEvent.objects.filter(dispatched_at__isnull=True).count()
+        print(
+            f"still dirty: rollups of accounts {dirty}, scores {scores}, "
+            f"lead marks {leads}, undispatched hub events {events}"
+        )
         raise
     converged_at = time.monotonic()
     report = rollups_rebuild()
@@ -298,6 +348,8 @@ def test_writes_survive_redis_dying_and_everything_converges_after(book, hub, ca
     assert not _close(stored_groups, expected_groups)
     touched = {c for c in book["contacts"] if stored_contacts[c] != baseline_contacts[c]}
     assert touched, "no score moved: the writes reached no consumer"
+    assert _lead_scores() != baseline_leads, "no lead score moved"
+    assert HubEvent.objects.filter(kind="activity.recorded").count() >= sent
 
     # 4. The worker beats again: /healthz is back to 200. Nothing died on the way.
     wait_until(lambda: _get(base + "/healthz")[0] == 200, timeout=30, what="healthz 200")

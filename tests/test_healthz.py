@@ -95,3 +95,9 @@ def test_a_live_redis_answers(client, with_worker, redis_url):
 
     assert body["checks"]["broker"] == {"status": "ok", "backend": "redis"}
     assert status == 200
+
+
+def test_the_favicon_is_served_without_a_cdn(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")

@@ -5,6 +5,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,15 @@ def home(request):
 # --- Error pages: styled pages with the navigation, JSON under /api/ ----------------------
 
 API_PREFIX = "/api/"
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the API's pages).
+
+    The static URL is resolved per request: with the manifest storage it needs the
+    collected files, which do not exist when the URLconf is imported (``check --deploy``).
+    """
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def _is_api(request) -> bool:

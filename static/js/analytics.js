@@ -13,6 +13,10 @@
   settings.filters = settings.filters || {};
   let result = null;
   let chart = null;
+  // A picture drawn or resized while its pane is hidden (the Table tab is open) would have
+  // a 0 × 0 view: ECharts' graph cannot invert that transform and throws. A drawing waits
+  // here instead, and a resize is skipped, until the pane is shown again.
+  let pendingOption = null;
   let extraCharts = [];
 
   const $ = (sel, root) => (root || document).querySelector(sel);
@@ -351,8 +355,19 @@
     $("#an-extra").innerHTML = "";
     if (!chart) chart = echarts.init($("#an-chart"), null, { renderer: "canvas" });
     chart.clear();
+    pendingOption = null;
     chart.off("click");
     chart.off("mouseup");
+  }
+  const shown = (box) => !!(box.offsetWidth && box.offsetHeight);
+  function chartResize() {
+    if (chart && shown($("#an-chart"))) chart.resize();
+  }
+  function chartSet(option) {
+    const box = $("#an-chart");
+    if (!shown(box)) { pendingOption = option; return; }
+    pendingOption = null;
+    chart.setOption(option);
   }
   function table(headers, rows) {
     const tbl = el("table", { class: "table" });
@@ -389,12 +404,12 @@
     const pos = journeyLayout();
     const rowsUsed = new Set(Object.values(pos).map((p) => p[1])).size;
     $("#an-chart").style.height = Math.min(560, Math.max(280, 170 * rowsUsed + 110)) + "px";
-    chart.resize();
+    chartResize();
     const byId = Object.fromEntries(settings.nodes.map((n) => [n.id, n]));
     const data = nodes.map((n) => {
       const s = byId[n.id];
       // A node the editor no longer has (its result is being rebuilt) sits at the origin.
-      const xy = (s && s.x !== null && s.x !== undefined) ? [s.x, s.y] : (pos[n.id] || [0, 0]);
+      const xy = (s && Number.isFinite(s.x) && Number.isFinite(s.y)) ? [s.x, s.y] : (pos[n.id] || [0, 0]);
       const line2 = single ? (n.date ? n.date.slice(0, 10) : t("not reached")) : fmt(n.entities) + " " + entitiesWord();
       const line3 = n.parent ? (single ? "" : pct(n.from_parent) + " " + t("of previous")) : "";
       return {
@@ -415,7 +430,7 @@
       return { source: e.source, target: e.target, value: target.entities, label: { show: !!text, formatter: text },
         lineStyle: { width: 1.5 + 8 * (target.from_parent || 0) } };
     });
-    chart.setOption({
+    chartSet({
       animation: false,
       tooltip: { formatter: (p) => {
         if (p.dataType === "edge") { const n = nodes.find((x) => x.id === p.data.target); return n.name + ": " + pct(n.from_parent) + ", " + t("median") + " " + fmt(n.median_days) + " " + t("days") + ", " + t("p90") + " " + fmt(n.p90_days) + ", " + t("Drop-off") + " " + fmt(n.drop_off); }
@@ -437,7 +452,7 @@
     chart.on("mouseup", (p) => {
       if (p.dataType !== "node" || !p.event) return;
       const xy = chart.convertFromPixel({ seriesIndex: 0 }, [p.event.offsetX, p.event.offsetY]);
-      if (xy && byId[p.data.id]) { byId[p.data.id].x = Math.round(xy[0]); byId[p.data.id].y = Math.round(xy[1]); }
+      if (xy && Number.isFinite(xy[0]) && Number.isFinite(xy[1]) && byId[p.data.id]) { byId[p.data.id].x = Math.round(xy[0]); byId[p.data.id].y = Math.round(xy[1]); }
     });
     // text alternative
     const roots = nodes.filter((n) => !n.parent);
@@ -499,8 +514,8 @@
     }));
     const height = Math.max(260, 70 + rows.length * 30);
     $("#an-chart").style.height = height + "px";
-    chart.resize();
-    chart.setOption({
+    chartResize();
+    chartSet({
       animation: false,
       grid: { left: 8, right: 16, top: 16, bottom: 56, containLabel: true },
       tooltip: { formatter: (p) => yLabels[p.data[1]] + "<br>" + t("Period") + " " + p.data[0] + ": " + fmt(p.data[3]) + " (" + p.data[2] + "%)" },
@@ -555,7 +570,7 @@
   function drawFlow() {
     const labels = Object.fromEntries(result.nodes.map((n) => [n.id, n.label]));
     const byId = Object.fromEntries(result.nodes.map((n) => [n.id, n]));
-    chart.setOption({
+    chartSet({
       animation: false,
       tooltip: { trigger: "item", formatter: (p) => {
         if (p.dataType === "edge") return labels[p.data.source] + " → " + labels[p.data.target] + ": " + fmt(p.data.value) + " " + entitiesWord() + " (" + pct(p.data.share) + ")";
@@ -588,7 +603,10 @@
     e.preventDefault();
     document.querySelectorAll(".an-tabs [data-view]").forEach((x) => { x.classList.toggle("active", x === tab); x.setAttribute("aria-selected", String(x === tab)); });
     document.querySelectorAll("[data-pane]").forEach((p) => { p.hidden = p.dataset.pane !== tab.dataset.view; });
-    if (tab.dataset.view === "picture" && chart) chart.resize();
+    if (tab.dataset.view === "picture" && chart) {
+      chartResize();
+      if (pendingOption) chartSet(pendingOption);
+    }
   }));
   $("#an-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
   const nameInput = $("#an-name");
@@ -608,7 +626,10 @@
         $("#an-status").textContent = t("Saved.");
       });
   });
-  window.addEventListener("resize", () => { if (chart) chart.resize(); extraCharts.forEach((c) => c.resize()); });
+  window.addEventListener("resize", () => {
+    chartResize();
+    extraCharts.forEach((c) => { if (shown(c.getDom())) c.resize(); });
+  });
   document.body.append(el("datalist", { id: "an-content-types" }, V.content_types.map((c) => el("option", { value: c }))));
   drawForm();
   run();

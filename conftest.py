@@ -2,10 +2,13 @@
 
 import os
 import shutil
+import threading
 
 import pytest
 import redis
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import TeamFactory, UserFactory
@@ -16,6 +19,41 @@ REQUIRE_SERVICES = os.environ.get("ABM_REQUIRE_SERVICES") == "1"
 CHROMIUM = (
     os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 )
+
+
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server on in-memory SQLite: a thread per connection, one request at a time.
+
+    There every server thread shares the test's one SQLite connection. Python's sqlite3
+    finalizes a statement holding the GIL and waits for the connection's mutex, while another
+    thread inside a query holds that mutex and waits for the GIL to run one of Django's SQL
+    functions (``django_datetime_trunc`` for a week grid): the panels a page loads in
+    parallel hung the crawl. Handling one request at a time keeps the browser's parallel
+    connections (and keep-alive) working.
+    """
+
+    _lock = threading.Lock()
+
+    def set_app(self, application):
+        lock = self._lock
+
+        def serialized(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(serialized)
+
+
+_create_live_server = LiveServerThread._create_server
+
+
+def _create_live_server_serialized(self, connections_override=None):
+    if connections_override:  # pytest-django shares the connection only for in-memory SQLite
+        self.server_class = _OneRequestAtATimeServer
+    return _create_live_server(self, connections_override=connections_override)
+
+
+LiveServerThread._create_server = _create_live_server_serialized
 
 
 def skip_or_fail(reason: str) -> None:

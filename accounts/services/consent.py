@@ -85,7 +85,7 @@ def consent_changes_check(*, changes: Mapping[str, object], source: str, reason:
                 _("'%(field)s' is not a consent field.") % {"field": field}, field=field
             )
         if field in CONSENT_CHOICE_FIELDS:
-            if value not in CONSENT_CHOICE_FIELDS[field]:
+            if not isinstance(value, str) or value not in CONSENT_CHOICE_FIELDS[field]:
                 raise ApplicationError(
                     _("'%(value)s' is not a choice of %(field)s: choose from %(choices)s.")
                     % {

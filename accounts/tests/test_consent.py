@@ -410,6 +410,9 @@ def test_a_choice_outside_the_list_names_the_field(marketer):
     with pytest.raises(ApplicationError) as exc:
         contact_consent_update(contact=contact, changes={"legal_basis": "whim"}, source="user")
     assert exc.value.field == "legal_basis"
+    with pytest.raises(ApplicationError) as exc:  # unhashable: a 400, not a TypeError
+        contact_consent_update(contact=contact, changes={"consent_level": ["a"]}, source="user")
+    assert exc.value.field == "consent_level"
     with pytest.raises(ApplicationError) as exc:
         contact_consent_update(contact=contact, changes={"allow_email": "none"}, source="user")
     assert exc.value.field == "allow_email"
